@@ -1,0 +1,8 @@
+/** The engine's public door: everything other parts of Vigil (and applications) may use. */
+export { createScanner, Scanner, DEFAULT_LIMITS, type ScanLimits, type ScannerOptions, type ScanOptions } from './scanner.js';
+export type { Finding, ScanResult, LimitName } from './result.js';
+export { EngineError, formatProblem, isWarning, type DatabaseProblem, type DatabaseProblemCode, type EngineErrorCode } from './errors.js';
+export { Database, type DatabaseInfo } from './database.js';
+export { openDatabase, compileSources, readImage, defaultCacheDir, IMAGE_EXTENSION, type OpenedDatabase } from './database-loader.js';
+export { FILE_TYPE_NAMES, detectFileType } from './filetype.js';
+export { BUILTIN_SOURCES } from './builtin-database.js';

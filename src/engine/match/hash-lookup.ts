@@ -1,0 +1,38 @@
+/** Lookups in the sorted hash tables of a compiled database. */
+import { ANY_SIZE } from '../compile/layout.js';
+import type { HashTable } from '../database.js';
+
+/** Returns the index of an entry with this digest and size (or any size), or -1. */
+export function findHash(t: HashTable, digest: Uint8Array, size: number): number {
+  const n = t.prefix.length;
+  if (n === 0) return -1;
+  const len = digest.length;
+  const key = ((digest[0]! << 24) | (digest[1]! << 16) | (digest[2]! << 8) | digest[3]!) >>> 0;
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (t.prefix[mid]! < key) lo = mid + 1;
+    else hi = mid;
+  }
+  for (let i = lo; i < n && t.prefix[i] === key; i++) {
+    const s = t.sizes[i]!;
+    if (s !== ANY_SIZE && s !== size) continue;
+    let same = true;
+    for (let k = 4; k < len && same; k++) same = t.digests[i * len + k] === digest[k];
+    if (same) return i;
+  }
+  return -1;
+}
+
+/** Is `size` among the sorted sizes? */
+export function hasSize(sizes: Uint32Array, size: number): boolean {
+  let lo = 0;
+  let hi = sizes.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sizes[mid]! < size) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < sizes.length && sizes[lo] === size;
+}

@@ -1,0 +1,199 @@
+/**
+ * One scan of one input, fed in chunks: detects the file type from the head, runs the body
+ * matcher, computes only the digests the hash tables can use, evaluates logical signatures at the
+ * end, and applies allow lists. Memory is bounded by the window of the body matcher.
+ */
+import { createHash, type Hash } from 'node:crypto';
+import { L, META, P } from './compile/layout.js';
+import type { Database } from './database.js';
+import { detectFileType, FILE_TYPE_HEAD, FILE_TYPE_NAMES } from './filetype.js';
+import { BodyMatcher } from './match/body-matcher.js';
+import { findHash, hasSize } from './match/hash-lookup.js';
+import { evaluateLogical } from './match/logical-eval.js';
+import type { Finding, ScanResult } from './result.js';
+import { HASH_ALGOS, type HashAlgo } from './signatures/model.js';
+
+export interface SessionOptions {
+  /** Report every matching signature instead of stopping at the first. */
+  allMatch: boolean;
+  /** Total size when known in advance (files, buffers): lets hashing be skipped for sizes no signature has. */
+  size: number | null;
+  /** Bytes to run through the matchers at most; later bytes are still hashed but not matched. */
+  maxScanSize: number;
+  /** Name used in findings. */
+  path: string;
+}
+
+const ANY_SIZE_FIELD: Record<HashAlgo, number> = { md5: META.MD5_ANY_SIZE, sha1: META.SHA1_ANY_SIZE, sha256: META.SHA256_ANY_SIZE };
+
+/** Per-database state reused from one scan to the next (one per concurrent scan). */
+export class ScanContext {
+  readonly matcher: BodyMatcher;
+  readonly counters: Int32Array;
+  readonly lastStart: Float64Array;
+  readonly logicalTouched: Uint8Array;
+  constructor(readonly db: Database) {
+    let subsigs = 0;
+    const lg = db.logical;
+    for (let k = 0; k * L.FIELDS < lg.length; k++) subsigs = Math.max(subsigs, lg[k * L.FIELDS + L.FIRST_COUNTER]! + lg[k * L.FIELDS + L.SUBSIG_COUNT]!);
+    this.counters = new Int32Array(subsigs);
+    this.lastStart = new Float64Array(subsigs).fill(-1);
+    this.logicalTouched = new Uint8Array(lg.length / L.FIELDS);
+    this.matcher = new BodyMatcher(db);
+  }
+}
+
+export class ScanSession {
+  private head: Uint8Array[] = [];
+  private headBytes = 0;
+  private started = false;
+  private readonly db: Database;
+  private readonly matcher: BodyMatcher;
+  private fileType = 0;
+  private total = 0;
+  private scanned = 0;
+  private readonly hashes = new Map<HashAlgo, Hash>();
+  private readonly bodyFindings: Finding[] = [];
+  private readonly counters: Int32Array;
+  private readonly lastStart: Float64Array;
+  private readonly touchedLogical: number[] = [];
+  private readonly logicalTouched: Uint8Array;
+  private limitHit = false;
+
+  constructor(ctx: ScanContext, private readonly opts: SessionOptions) {
+    this.db = ctx.db;
+    this.matcher = ctx.matcher;
+    this.counters = ctx.counters;
+    this.lastStart = ctx.lastStart;
+    this.logicalTouched = ctx.logicalTouched;
+    for (const algo of HASH_ALGOS) {
+      if (this.needsHash(algo)) this.hashes.set(algo, createHash(algo));
+    }
+  }
+
+  private needsHash(algo: HashAlgo): boolean {
+    const db = this.db;
+    if (db.detect[algo].prefix.length === 0 && db.allow[algo].prefix.length === 0) return false;
+    if (this.opts.size === null || db.metaValue(ANY_SIZE_FIELD[algo]) === 1) return true;
+    return hasSize(db.sizeSets[algo], this.opts.size);
+  }
+
+  /** True once a match makes further input pointless (a finding without all-match). */
+  get satisfied(): boolean {
+    return !this.opts.allMatch && this.bodyFindings.length > 0 && this.hashes.size === 0;
+  }
+
+  write(chunk: Uint8Array): void {
+    if (chunk.length === 0) return;
+    this.total += chunk.length;
+    for (const h of this.hashes.values()) h.update(chunk);
+    if (!this.started) {
+      this.head.push(chunk);
+      this.headBytes += chunk.length;
+      if (this.headBytes < FILE_TYPE_HEAD) return;
+      this.startMatcher();
+      return;
+    }
+    this.feed(chunk);
+  }
+
+  private startMatcher(): void {
+    const head = Buffer.concat(this.head);
+    this.head = [];
+    this.fileType = detectFileType(head.subarray(0, FILE_TYPE_HEAD));
+    this.started = true;
+    this.matcher.begin(this.fileType, (p, s) => this.onPattern(p, s));
+    this.feed(head);
+  }
+
+  private feed(chunk: Uint8Array): void {
+    const m = this.matcher;
+    if (m.done || this.limitHit) return;
+    let part = chunk;
+    if (this.scanned + part.length > this.opts.maxScanSize) {
+      part = part.subarray(0, Math.max(0, this.opts.maxScanSize - this.scanned));
+      this.limitHit = true;
+    }
+    this.scanned += part.length;
+    m.write(part);
+  }
+
+  private onPattern(pattern: number, start: number): boolean {
+    const pats = this.db.patterns;
+    const base = pattern * P.FIELDS;
+    if (pats[base + P.KIND] === 0) {
+      this.bodyFindings.push({ signature: this.db.name(pats[base + P.OWNER]!), kind: 'body', path: this.opts.path });
+      return !this.opts.allMatch;
+    }
+    const ldb = pats[base + P.OWNER]!;
+    const counter = this.db.logical[ldb * L.FIELDS + L.FIRST_COUNTER]! + pats[base + P.SUBSIG]!;
+    // ClamAV counts a subsignature match only when it starts after the last one counted.
+    if (start > this.lastStart[counter]!) {
+      this.lastStart[counter] = start;
+      this.counters[counter]!++;
+      if (!this.logicalTouched[ldb]) {
+        this.logicalTouched[ldb] = 1;
+        this.touchedLogical.push(ldb);
+      }
+    }
+    return false;
+  }
+
+  end(): ScanResult {
+    if (!this.started) this.startMatcher();
+    this.matcher.end(this.scanned);
+    const size = this.total;
+    const findings: Finding[] = [];
+    let allowListed = false;
+    for (const [algo, h] of this.hashes) {
+      const digest = h.digest();
+      if (findHash(this.db.allow[algo], digest, size) >= 0) allowListed = true;
+      const t = this.db.detect[algo];
+      const i = findHash(t, digest, size);
+      if (i >= 0) findings.push({ signature: this.db.name(t.names[i]!), kind: 'hash', path: this.opts.path });
+    }
+    findings.push(...this.bodyFindings);
+    for (const ldb of this.logicalCandidates()) {
+      const r = ldb * L.FIELDS;
+      const lg = this.db.logical;
+      const target = lg[r + L.TARGET]!;
+      if (target !== 0 && target !== this.fileType) continue;
+      const min = lg[r + L.SIZE_MIN]!;
+      if (min >= 0 && (size < min || size > lg[r + L.SIZE_MAX]!)) continue;
+      if (evaluateLogical(this.db.logicalExpr, lg[r + L.EXPR_START]!, lg[r + L.EXPR_LENGTH]!, this.counters, lg[r + L.FIRST_COUNTER]!)) {
+        findings.push({ signature: this.db.name(lg[r + L.NAME]!), kind: 'logical', path: this.opts.path });
+      }
+    }
+    for (const ldb of this.touchedLogical) {
+      const r = ldb * L.FIELDS;
+      const first = this.db.logical[r + L.FIRST_COUNTER]!;
+      const n = this.db.logical[r + L.SUBSIG_COUNT]!;
+      this.counters.fill(0, first, first + n);
+      this.lastStart.fill(-1, first, first + n);
+      this.logicalTouched[ldb] = 0;
+    }
+    const kept = allowListed ? [] : this.opts.allMatch ? dedupe(findings) : findings.slice(0, 1);
+    const result: ScanResult = {
+      verdict: kept.length > 0 ? 'infected' : this.limitHit ? 'incomplete' : 'clean',
+      infected: kept.length > 0,
+      findings: kept,
+      size,
+      bytesScanned: this.scanned,
+      fileType: FILE_TYPE_NAMES[this.fileType] ?? 'binary',
+      allowListed,
+    };
+    if (this.limitHit) result.limit = { name: 'max-scansize', value: this.opts.maxScanSize };
+    return result;
+  }
+
+  private *logicalCandidates(): Iterable<number> {
+    const seen = this.logicalTouched;
+    for (const ldb of this.touchedLogical) yield ldb;
+    for (const ldb of this.db.logicalZeroTrue) if (!seen[ldb]) yield ldb;
+  }
+}
+
+function dedupe(findings: Finding[]): Finding[] {
+  const seen = new Set<string>();
+  return findings.filter((f) => (seen.has(f.signature) ? false : (seen.add(f.signature), true)));
+}
