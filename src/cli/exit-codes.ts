@@ -1,0 +1,26 @@
+/** The CLI's exit codes, as clamscan's: the one place errors become numbers. */
+import { EngineError, formatProblem, isWarning } from '../engine/index.js';
+
+export const EXIT_CLEAN = 0;
+export const EXIT_FOUND = 1;
+export const EXIT_ERROR = 2;
+
+/** An error the user can act on; printed without a stack. */
+export class UsageError extends Error {}
+
+/** Prints an error thrown by a command and returns the exit code for it. */
+export function reportError(e: unknown): number {
+  if (e instanceof EngineError) {
+    for (const p of e.problems) process.stderr.write(`${formatProblem(p)}\n`);
+    const errors = e.problems.filter((p) => !isWarning(p)).length;
+    const what = errors > 0 ? `: ${errors} error(s) listed above` : '';
+    process.stderr.write(`ERROR: ${e.message}${errors > 0 && !e.message.includes('error') ? what : ''}\n`);
+    return EXIT_ERROR;
+  }
+  if (e instanceof UsageError) {
+    process.stderr.write(`ERROR: ${e.message}\n`);
+    return EXIT_ERROR;
+  }
+  process.stderr.write(`ERROR: ${(e as Error)?.stack ?? String(e)}\n`);
+  return EXIT_ERROR;
+}

@@ -1,0 +1,30 @@
+#!/usr/bin/env node
+/** The `vigil` command. Each sub-command lives in its own file; this one only wires them. */
+import { Command, CommanderError } from 'commander';
+import { registerDbCommand } from './db-command.js';
+import { EXIT_ERROR } from './exit-codes.js';
+import { registerScanCommand } from './scan-command.js';
+import { vigilVersion } from './version.js';
+
+const program = new Command();
+program
+  .name('vigil')
+  .description('Vigil: an open, auditable antivirus. Scans with ClamAV-format signatures.')
+  .version(vigilVersion(), '-V, --version')
+  .showHelpAfterError('(run with --help for usage)')
+  .exitOverride();
+
+registerScanCommand(program);
+registerDbCommand(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (e instanceof CommanderError) {
+    // --help and --version exit 0; usage errors exit 2 like clamscan's.
+    process.exitCode = e.exitCode === 0 ? 0 : EXIT_ERROR;
+  } else {
+    process.stderr.write(`ERROR: ${(e as Error).stack ?? String(e)}\n`);
+    process.exitCode = EXIT_ERROR;
+  }
+}

@@ -1,0 +1,222 @@
+/** `vigil scan`: clamscan's options and output, plus --json, a progress bar and a worker pool. */
+import type { Command } from 'commander';
+import { MultiBar, Presets, type SingleBar } from 'cli-progress';
+import { createScanner, openDatabase, type ScanResult } from '../engine/index.js';
+import { defaultWorkerCount, ScanPool, type PoolTaskResult } from '../engine/pool/scan-pool.js';
+import { EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND, reportError, UsageError } from './exit-codes.js';
+import { walk, type WalkEvent, type WalkOptions } from './file-walker.js';
+import { ScanReport } from './scan-report.js';
+import { parseSize } from './sizes.js';
+import { vigilVersion } from './version.js';
+
+interface ScanFlags {
+  database: string[];
+  recursive?: boolean;
+  allmatch?: boolean;
+  infected?: boolean;
+  suppressOkResults?: boolean;
+  summary: boolean;
+  exclude: string[];
+  excludeDir: string[];
+  include: string[];
+  includeDir: string[];
+  maxFilesize?: string;
+  maxScansize?: string;
+  followDirSymlinks: string;
+  followFileSymlinks: string;
+  json?: boolean;
+  jobs?: string;
+  progress: boolean;
+  cache: boolean;
+  cacheDir?: string;
+  verbose?: boolean;
+  stdout?: boolean;
+}
+
+const collect = (v: string, prev: string[]) => [...prev, v];
+
+function regexes(list: string[], option: string): RegExp[] {
+  return list.map((r) => {
+    try {
+      return new RegExp(r);
+    } catch (e) {
+      throw new UsageError(`${option}: '${r}' is not a valid regular expression: ${(e as Error).message}`);
+    }
+  });
+}
+
+function symlinkLevel(v: string, option: string): 0 | 1 | 2 {
+  if (v !== '0' && v !== '1' && v !== '2') throw new UsageError(`${option}: expected 0, 1 or 2, got '${v}'`);
+  return Number(v) as 0 | 1 | 2;
+}
+
+export function registerScanCommand(program: Command): void {
+  program
+    .command('scan')
+    .description('scan files and folders for malware (clamscan-compatible options and output)')
+    .argument('[paths...]', "files or folders to scan, '-' for standard input (default: the current folder)")
+    .option('-d, --database <path>', 'signature database file or folder: ClamAV sources or a compiled image (repeatable; default: built-in)', collect, [])
+    .option('-r, --recursive', 'scan sub-folders')
+    .option('-z, --allmatch', 'report every matching signature, not just the first')
+    .option('-i, --infected', 'print only infected files (and errors on stderr)')
+    .option('-o, --suppress-ok-results', 'do not print clean files')
+    .option('--no-summary', 'do not print the summary at the end')
+    .option('--exclude <regex>', 'skip files whose path matches (repeatable)', collect, [])
+    .option('--exclude-dir <regex>', 'skip folders whose path matches (repeatable)', collect, [])
+    .option('--include <regex>', 'scan only files whose path matches (repeatable)', collect, [])
+    .option('--include-dir <regex>', 'enter only folders whose path matches (repeatable)', collect, [])
+    .option('--max-filesize <size>', 'skip files larger than this (K, M, G suffixes; default 100M)')
+    .option('--max-scansize <size>', 'match at most this many bytes of each file (default 400M)')
+    .option('--follow-dir-symlinks <n>', '0 never, 1 on the command line, 2 always', '1')
+    .option('--follow-file-symlinks <n>', '0 never, 1 on the command line, 2 always', '1')
+    .option('--json', 'one JSON object per line for each file, then a summary object')
+    .option('-j, --jobs <n>', `worker threads for folders and file lists (default ${defaultWorkerCount()})`)
+    .option('--no-progress', 'no progress bar (it is shown on stderr only when stderr is a terminal)')
+    .option('--no-cache', 'compile sources on every start instead of caching the image')
+    .option('--cache-dir <dir>', 'where compiled images of sources are cached')
+    .option('--stdout', 'accepted for clamscan compatibility (results always go to stdout)')
+    .option('-v, --verbose', 'print database warnings (skipped signatures)')
+    .action(async (paths: string[], flags: ScanFlags) => {
+      process.exitCode = await runScan(paths, flags);
+    });
+}
+
+async function runScan(paths: string[], flags: ScanFlags): Promise<number> {
+  let walkOpts: WalkOptions;
+  const limits: { maxFileSize?: number; maxScanSize?: number } = {};
+  let jobs: number;
+  try {
+    walkOpts = {
+      recursive: flags.recursive ?? false,
+      followDirSymlinks: symlinkLevel(flags.followDirSymlinks, '--follow-dir-symlinks'),
+      followFileSymlinks: symlinkLevel(flags.followFileSymlinks, '--follow-file-symlinks'),
+      exclude: regexes(flags.exclude, '--exclude'),
+      excludeDir: regexes(flags.excludeDir, '--exclude-dir'),
+      include: regexes(flags.include, '--include'),
+      includeDir: regexes(flags.includeDir, '--include-dir'),
+    };
+    if (flags.maxFilesize !== undefined) limits.maxFileSize = parseSize(flags.maxFilesize, '--max-filesize');
+    if (flags.maxScansize !== undefined) limits.maxScanSize = parseSize(flags.maxScansize, '--max-scansize');
+    jobs = flags.jobs === undefined ? defaultWorkerCount() : Number(flags.jobs);
+    if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) throw new UsageError(`--jobs: expected a number from 1 to 64, got '${flags.jobs}'`);
+  } catch (e) {
+    return reportError(e);
+  }
+  if (paths.length === 0) paths = ['.'];
+  const useStdin = paths.includes('-');
+  const targets = paths.filter((p) => p !== '-');
+  const usePool = jobs > 1 && (targets.length > 1 || (await anyDirectory(targets)));
+
+  let opened;
+  try {
+    const cacheOpt = flags.cache ? (flags.cacheDir === undefined ? {} : { cacheDir: flags.cacheDir }) : { cacheDir: false as const };
+    opened = openDatabase(flags.database, { ...cacheOpt, shared: usePool });
+  } catch (e) {
+    return reportError(e);
+  }
+  if (flags.verbose || (opened.compiled && opened.warnings.length > 0)) {
+    for (const w of opened.warnings.slice(0, flags.verbose ? undefined : 0)) process.stderr.write(`WARNING: ${w.file}:${w.line}: ${w.code}: ${w.message}\n`);
+    const skipped = opened.db.info().skipped;
+    if (skipped > 0) process.stderr.write(`WARNING: ${skipped} signature(s) use features Vigil does not support yet and were skipped; 'vigil db verify' lists them\n`);
+  }
+
+  const showProgress = flags.progress && process.stderr.isTTY === true && !flags.json;
+  let multibar: MultiBar | null = null;
+  let bar: SingleBar | null = null;
+  const write = (line: string) => {
+    if (multibar && process.stdout.isTTY) multibar.log(`${line}\n`);
+    else process.stdout.write(`${line}\n`);
+  };
+  const report = new ScanReport({ json: flags.json ?? false, infectedOnly: flags.infected ?? false, suppressOk: flags.suppressOkResults ?? false, write });
+  report.knownSignatures = opened.db.info().knownSignatures;
+  const scanner = await createScanner({ image: opened.bytes, allMatch: flags.allmatch ?? false, limits });
+  const pool = usePool ? new ScanPool({ image: opened.bytes, allMatch: flags.allmatch ?? false, limits: scanner.limits }, jobs) : null;
+
+  try {
+    if (useStdin) {
+      try {
+        report.result('stdin', await scanner.scanStream(process.stdin, { path: 'stdin' }));
+      } catch (e) {
+        report.error('stdin', (e as Error).message);
+      }
+    }
+    let events: AsyncIterable<WalkEvent> | WalkEvent[] = walk(targets, walkOpts);
+    if (showProgress) {
+      const all: WalkEvent[] = [];
+      for await (const ev of events) all.push(ev);
+      events = all;
+      const total = all.reduce((n, ev) => n + (ev.kind === 'file' ? ev.size : 0), 0);
+      multibar = new MultiBar({ stream: process.stderr, format: ' {bar} {percentage}% | {files} files | {mb}/{totalMb} MB | ETA {eta}s', hideCursor: true, clearOnComplete: true }, Presets.shades_classic);
+      bar = multibar.create(Math.max(total, 1), 0, { files: 0, mb: '0.0', totalMb: (total / 1048576).toFixed(1) });
+    }
+    const pending: { ev: WalkEvent; promise: Promise<PoolTaskResult> | null }[] = [];
+    const maxInFlight = jobs * 8;
+    const settle = async () => {
+      const head = pending.shift()!;
+      await handle(head.ev, head.promise);
+    };
+    const handle = async (ev: WalkEvent, promise: Promise<PoolTaskResult> | null) => {
+      switch (ev.kind) {
+        case 'directory':
+          report.directories++;
+          return;
+        case 'empty':
+          report.note(ev.path, 'Empty file');
+          return;
+        case 'excluded':
+          report.note(ev.path, 'Excluded');
+          return;
+        case 'symlink':
+          report.note(ev.path, 'Symbolic link');
+          return;
+        case 'missing':
+          process.stderr.write(`${ev.path}: ${ev.reason}\nWARNING: ${ev.path}: Can't access file\n`);
+          report.errors++;
+          return;
+        case 'error':
+          report.error(ev.path, ev.reason);
+          return;
+        case 'file': {
+          let outcome: PoolTaskResult;
+          if (promise) outcome = await promise;
+          else {
+            try {
+              outcome = { ok: true, result: await scanner.scanFile(ev.path) };
+            } catch (e) {
+              outcome = { ok: false, code: (e as NodeJS.ErrnoException).code ?? 'EIO', message: (e as Error).message };
+            }
+          }
+          if (outcome.ok) report.result(ev.path, outcome.result as ScanResult);
+          else report.error(ev.path, outcome.code === 'EACCES' || outcome.code === 'EPERM' ? 'Access denied' : `Can't read file (${outcome.code})`);
+          if (bar) bar.increment(ev.size, { files: report.files, mb: (report.bytesRead / 1048576).toFixed(1) });
+        }
+      }
+    };
+    for await (const ev of events) {
+      const promise = pool && ev.kind === 'file' ? pool.scanFile(ev.path) : null;
+      if (pool) {
+        pending.push({ ev, promise });
+        if (pending.length >= maxInFlight) await settle();
+      } else await handle(ev, null);
+    }
+    while (pending.length > 0) await settle();
+  } finally {
+    multibar?.stop();
+    await pool?.close();
+    await scanner.close();
+  }
+  if (flags.summary) process.stdout.write(`${report.summary(`vigil ${vigilVersion()}`)}\n`);
+  return report.infected > 0 ? EXIT_FOUND : report.errors > 0 ? EXIT_ERROR : EXIT_CLEAN;
+}
+
+async function anyDirectory(paths: string[]): Promise<boolean> {
+  const { stat } = await import('node:fs/promises');
+  for (const p of paths) {
+    try {
+      if ((await stat(p)).isDirectory()) return true;
+    } catch {
+      // reported by the walk
+    }
+  }
+  return false;
+}
