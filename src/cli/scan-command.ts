@@ -1,8 +1,7 @@
 /** `vigil scan`: clamscan's options and output, plus --json, a progress bar and a worker pool. */
 import type { Command } from 'commander';
 import { MultiBar, Presets, type SingleBar } from 'cli-progress';
-import { createScanner, openDatabase, type ScanResult } from '../engine/index.js';
-import { defaultWorkerCount, ScanPool, type PoolTaskResult } from '../engine/pool/scan-pool.js';
+import { createScanner, defaultWorkerCount, openDatabase, ScanPool, type PoolTaskResult, type ScanResult } from '../engine/index.js';
 import { EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND, reportError, UsageError } from './exit-codes.js';
 import { walk, type WalkEvent, type WalkOptions } from './file-walker.js';
 import { ScanReport } from './scan-report.js';

@@ -6,3 +6,4 @@ export { Database, type DatabaseInfo } from './database.js';
 export { openDatabase, compileSources, readImage, defaultCacheDir, IMAGE_EXTENSION, type OpenedDatabase } from './database-loader.js';
 export { FILE_TYPE_NAMES, detectFileType } from './filetype.js';
 export { BUILTIN_SOURCES } from './builtin-database.js';
+export { ScanPool, defaultWorkerCount, type PoolTaskResult } from './pool/scan-pool.js';

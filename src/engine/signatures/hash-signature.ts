@@ -5,6 +5,7 @@
  * FileSize may be `*` (any size; ClamAV requires MinFL 73 on such lines, Vigil accepts it either way).
  */
 import { checkFunctionalityLevel, checkName, SignatureLineError } from './body-signature.js';
+import { hexToBytes, isHex } from '../../protocol/index.js';
 import type { HashAlgo } from './model.js';
 
 const ALGO_BY_LENGTH: Record<number, HashAlgo> = { 32: 'md5', 40: 'sha1', 64: 'sha256' };
@@ -22,7 +23,7 @@ export function parseHashLine(line: string, allowed: readonly HashAlgo[]): Parse
   if (f.length < 3 || f.length > 5) throw new SignatureLineError('E001', `expected 3 to 5 ':'-separated fields, got ${f.length}`);
   const [hex = '', sizeText = '', name = '', minFl, maxFl] = f;
   const algo = ALGO_BY_LENGTH[hex.length];
-  if (!algo || !/^[0-9a-fA-F]+$/.test(hex)) {
+  if (!algo || !isHex(hex)) {
     throw new SignatureLineError('E002', `hash '${hex.slice(0, 80)}' is not 32, 40 or 64 hex digits`);
   }
   if (!allowed.includes(algo)) {
@@ -34,5 +35,5 @@ export function parseHashLine(line: string, allowed: readonly HashAlgo[]): Parse
   else throw new SignatureLineError('E003', `file size '${sizeText}' is not a number or '*'`);
   checkName(name);
   if (!checkFunctionalityLevel(minFl, maxFl)) return null;
-  return { algo, digest: Buffer.from(hex, 'hex'), size, name };
+  return { algo, digest: hexToBytes(hex), size, name };
 }
