@@ -81,6 +81,7 @@ export function registerScanCommand(program: Command): void {
 }
 
 async function runScan(paths: string[], flags: ScanFlags): Promise<number> {
+  const started = new Date();
   let walkOpts: WalkOptions;
   const limits: { maxFileSize?: number; maxScanSize?: number } = {};
   let jobs: number;
@@ -126,7 +127,7 @@ async function runScan(paths: string[], flags: ScanFlags): Promise<number> {
     if (multibar && process.stdout.isTTY) multibar.log(`${line}\n`);
     else process.stdout.write(`${line}\n`);
   };
-  const report = new ScanReport({ json: flags.json ?? false, infectedOnly: flags.infected ?? false, suppressOk: flags.suppressOkResults ?? false, write });
+  const report = new ScanReport({ json: flags.json ?? false, infectedOnly: flags.infected ?? false, suppressOk: flags.suppressOkResults ?? false, write }, started);
   report.knownSignatures = opened.db.info().knownSignatures;
   const scanner = await createScanner({ image: opened.bytes, allMatch: flags.allmatch ?? false, limits });
   const pool = usePool ? new ScanPool({ image: opened.bytes, allMatch: flags.allmatch ?? false, limits: scanner.limits }, jobs) : null;

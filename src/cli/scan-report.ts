@@ -18,9 +18,8 @@ export class ScanReport {
   errors = 0;
   bytesScanned = 0;
   bytesRead = 0;
-  readonly started = new Date();
-
-  constructor(private readonly opts: ReportOptions) {}
+  /** Like clamscan's, the time covers loading the database too. */
+  constructor(private readonly opts: ReportOptions, readonly started = new Date()) {}
 
   private line(text: string, json: Record<string, unknown>, important: boolean): void {
     if (this.opts.json) this.opts.write(JSON.stringify(json));
