@@ -17,10 +17,8 @@ export type DatabaseProblemCode =
   | 'E010' // container (.cvd/.cld/.cud) header or body is corrupt
   | 'E011' // file cannot be read
   | 'E012' // database file type is not supported
-  | 'E013' // pattern has no fixed bytes and cannot be matched efficiently
   | 'E014' // line is too long
   | 'W101' // signature uses a feature Vigil does not support yet: skipped
-  | 'W102' // signature requires a newer or older engine functionality level: skipped
   | 'W103'; // file type of the database is recognised but ignored
 
 export interface DatabaseProblem {

@@ -1,15 +1,20 @@
 /**
  * One scan of one input, fed in chunks: detects the file type from the head, runs the body
  * matcher, computes only the digests the hash tables can use, evaluates logical signatures at the
- * end, and applies allow lists. Memory is bounded by the window of the body matcher.
+ * end, and applies allow lists. Memory is bounded by the windows of the body matchers.
+ *
+ * ASCII text is matched twice, as ClamAV does: raw (target type 0 signatures) and normalised
+ * (lowercase, collapsed whitespace: target types 0 and 7). Each form is a "lane" with its own
+ * matcher and its own logical-signature counts.
  */
 import { createHash, type Hash } from 'node:crypto';
 import { L, META, P } from './compile/layout.js';
 import type { Database } from './database.js';
-import { detectFileType, FILE_TYPE_HEAD, FILE_TYPE_NAMES } from './filetype.js';
+import { detectFileType, FILE_TYPE, FILE_TYPE_HEAD, FILE_TYPE_NAMES } from './filetype.js';
 import { BodyMatcher } from './match/body-matcher.js';
 import { findHash, hasSize } from './match/hash-lookup.js';
 import { evaluateLogical } from './match/logical-eval.js';
+import { TextNormalizer } from './match/text-normalizer.js';
 import type { Finding, ScanResult } from './result.js';
 import { HASH_ALGOS, type HashAlgo } from './signatures/model.js';
 
@@ -25,13 +30,18 @@ export interface SessionOptions {
 }
 
 const ANY_SIZE_FIELD: Record<HashAlgo, number> = { md5: META.MD5_ANY_SIZE, sha1: META.SHA1_ANY_SIZE, sha256: META.SHA256_ANY_SIZE };
+/** File type given to a lane that only target-type 0 signatures may match. */
+const RAW_ONLY = -1;
 
-/** Per-database state reused from one scan to the next (one per concurrent scan). */
-export class ScanContext {
+/** Matcher and logical-signature counters for one form of the input. */
+class Lane {
   readonly matcher: BodyMatcher;
   readonly counters: Int32Array;
   readonly lastStart: Float64Array;
   readonly logicalTouched: Uint8Array;
+  readonly touched: number[] = [];
+  fileType = 0;
+  bytes = 0;
   constructor(readonly db: Database) {
     let subsigs = 0;
     const lg = db.logical;
@@ -41,31 +51,78 @@ export class ScanContext {
     this.logicalTouched = new Uint8Array(lg.length / L.FIELDS);
     this.matcher = new BodyMatcher(db);
   }
+
+  /** Counts a logical subsignature match (ClamAV counts one only when it starts after the last counted one). */
+  count(ldb: number, subsig: number, start: number): void {
+    const counter = this.db.logical[ldb * L.FIELDS + L.FIRST_COUNTER]! + subsig;
+    if (start <= this.lastStart[counter]!) return;
+    this.lastStart[counter] = start;
+    this.counters[counter]!++;
+    if (!this.logicalTouched[ldb]) {
+      this.logicalTouched[ldb] = 1;
+      this.touched.push(ldb);
+    }
+  }
+
+  /** Logical signatures that hold for this lane. */
+  evaluate(size: number): number[] {
+    const out: number[] = [];
+    const lg = this.db.logical;
+    const check = (ldb: number) => {
+      const r = ldb * L.FIELDS;
+      const target = lg[r + L.TARGET]!;
+      if (target !== 0 && target !== this.fileType) return;
+      const min = lg[r + L.SIZE_MIN]!;
+      if (min >= 0 && (size < min || size > lg[r + L.SIZE_MAX]!)) return;
+      if (evaluateLogical(this.db.logicalExpr, lg[r + L.EXPR_START]!, lg[r + L.EXPR_LENGTH]!, this.counters, lg[r + L.FIRST_COUNTER]!)) out.push(ldb);
+    };
+    for (const ldb of this.touched) check(ldb);
+    for (const ldb of this.db.logicalZeroTrue) if (!this.logicalTouched[ldb]) check(ldb);
+    return out;
+  }
+
+  reset(): void {
+    for (const ldb of this.touched) {
+      const r = ldb * L.FIELDS;
+      const first = this.db.logical[r + L.FIRST_COUNTER]!;
+      const n = this.db.logical[r + L.SUBSIG_COUNT]!;
+      this.counters.fill(0, first, first + n);
+      this.lastStart.fill(-1, first, first + n);
+      this.logicalTouched[ldb] = 0;
+    }
+    this.touched.length = 0;
+    this.bytes = 0;
+  }
+}
+
+/** Per-database state reused from one scan to the next (one per concurrent scan). */
+export class ScanContext {
+  readonly raw: Lane;
+  private normalizedLane: Lane | null = null;
+  constructor(readonly db: Database) {
+    this.raw = new Lane(db);
+  }
+  get normalized(): Lane {
+    return (this.normalizedLane ??= new Lane(this.db));
+  }
 }
 
 export class ScanSession {
   private head: Uint8Array[] = [];
   private headBytes = 0;
   private started = false;
-  private readonly db: Database;
-  private readonly matcher: BodyMatcher;
   private fileType = 0;
   private total = 0;
   private scanned = 0;
+  private readonly db: Database;
+  private readonly lanes: Lane[] = [];
+  private normalizer: TextNormalizer | null = null;
   private readonly hashes = new Map<HashAlgo, Hash>();
   private readonly bodyFindings: Finding[] = [];
-  private readonly counters: Int32Array;
-  private readonly lastStart: Float64Array;
-  private readonly touchedLogical: number[] = [];
-  private readonly logicalTouched: Uint8Array;
   private limitHit = false;
 
-  constructor(ctx: ScanContext, private readonly opts: SessionOptions) {
+  constructor(private readonly ctx: ScanContext, private readonly opts: SessionOptions) {
     this.db = ctx.db;
-    this.matcher = ctx.matcher;
-    this.counters = ctx.counters;
-    this.lastStart = ctx.lastStart;
-    this.logicalTouched = ctx.logicalTouched;
     for (const algo of HASH_ALGOS) {
       if (this.needsHash(algo)) this.hashes.set(algo, createHash(algo));
     }
@@ -78,7 +135,7 @@ export class ScanSession {
     return hasSize(db.sizeSets[algo], this.opts.size);
   }
 
-  /** True once a match makes further input pointless (a finding without all-match). */
+  /** True once a match makes further input pointless (a finding without all-match, and no hash pending). */
   get satisfied(): boolean {
     return !this.opts.allMatch && this.bodyFindings.length > 0 && this.hashes.size === 0;
   }
@@ -90,58 +147,64 @@ export class ScanSession {
     if (!this.started) {
       this.head.push(chunk);
       this.headBytes += chunk.length;
-      if (this.headBytes < FILE_TYPE_HEAD) return;
-      this.startMatcher();
+      if (this.headBytes >= FILE_TYPE_HEAD) this.start();
       return;
     }
     this.feed(chunk);
   }
 
-  private startMatcher(): void {
+  private start(): void {
     const head = Buffer.concat(this.head);
     this.head = [];
-    this.fileType = detectFileType(head.subarray(0, FILE_TYPE_HEAD));
     this.started = true;
-    this.matcher.begin(this.fileType, (p, s) => this.onPattern(p, s));
+    this.fileType = detectFileType(head.subarray(0, FILE_TYPE_HEAD));
+    const onMatch = (lane: Lane) => (p: number, s: number) => this.onPattern(lane, p, s);
+    const raw = this.ctx.raw;
+    raw.fileType = this.fileType === FILE_TYPE.TEXT ? RAW_ONLY : this.fileType;
+    raw.matcher.begin(raw.fileType, onMatch(raw));
+    this.lanes.push(raw);
+    if (this.fileType === FILE_TYPE.TEXT) {
+      const norm = this.ctx.normalized;
+      norm.fileType = FILE_TYPE.TEXT;
+      norm.matcher.begin(norm.fileType, onMatch(norm));
+      this.lanes.push(norm);
+      this.normalizer = new TextNormalizer();
+    }
     this.feed(head);
   }
 
   private feed(chunk: Uint8Array): void {
-    const m = this.matcher;
-    if (m.done || this.limitHit) return;
+    if (this.limitHit || this.lanes.every((l) => l.matcher.done)) return;
     let part = chunk;
     if (this.scanned + part.length > this.opts.maxScanSize) {
       part = part.subarray(0, Math.max(0, this.opts.maxScanSize - this.scanned));
       this.limitHit = true;
     }
     this.scanned += part.length;
-    m.write(part);
+    const [raw, norm] = this.lanes;
+    if (!raw!.matcher.done) raw!.matcher.write(part);
+    raw!.bytes += part.length;
+    if (norm && !norm.matcher.done && !this.satisfied) {
+      const text = this.normalizer!.push(part);
+      norm.matcher.write(text);
+      norm.bytes += text.length;
+    }
   }
 
-  private onPattern(pattern: number, start: number): boolean {
+  private onPattern(lane: Lane, pattern: number, start: number): boolean {
     const pats = this.db.patterns;
     const base = pattern * P.FIELDS;
     if (pats[base + P.KIND] === 0) {
       this.bodyFindings.push({ signature: this.db.name(pats[base + P.OWNER]!), kind: 'body', path: this.opts.path });
       return !this.opts.allMatch;
     }
-    const ldb = pats[base + P.OWNER]!;
-    const counter = this.db.logical[ldb * L.FIELDS + L.FIRST_COUNTER]! + pats[base + P.SUBSIG]!;
-    // ClamAV counts a subsignature match only when it starts after the last one counted.
-    if (start > this.lastStart[counter]!) {
-      this.lastStart[counter] = start;
-      this.counters[counter]!++;
-      if (!this.logicalTouched[ldb]) {
-        this.logicalTouched[ldb] = 1;
-        this.touchedLogical.push(ldb);
-      }
-    }
+    lane.count(pats[base + P.OWNER]!, pats[base + P.SUBSIG]!, start);
     return false;
   }
 
   end(): ScanResult {
-    if (!this.started) this.startMatcher();
-    this.matcher.end(this.scanned);
+    if (!this.started) this.start();
+    for (const lane of this.lanes) lane.matcher.end(lane.bytes);
     const size = this.total;
     const findings: Finding[] = [];
     let allowListed = false;
@@ -153,24 +216,11 @@ export class ScanSession {
       if (i >= 0) findings.push({ signature: this.db.name(t.names[i]!), kind: 'hash', path: this.opts.path });
     }
     findings.push(...this.bodyFindings);
-    for (const ldb of this.logicalCandidates()) {
-      const r = ldb * L.FIELDS;
-      const lg = this.db.logical;
-      const target = lg[r + L.TARGET]!;
-      if (target !== 0 && target !== this.fileType) continue;
-      const min = lg[r + L.SIZE_MIN]!;
-      if (min >= 0 && (size < min || size > lg[r + L.SIZE_MAX]!)) continue;
-      if (evaluateLogical(this.db.logicalExpr, lg[r + L.EXPR_START]!, lg[r + L.EXPR_LENGTH]!, this.counters, lg[r + L.FIRST_COUNTER]!)) {
-        findings.push({ signature: this.db.name(lg[r + L.NAME]!), kind: 'logical', path: this.opts.path });
+    for (const lane of this.lanes) {
+      for (const ldb of lane.evaluate(lane.bytes)) {
+        findings.push({ signature: this.db.name(this.db.logical[ldb * L.FIELDS + L.NAME]!), kind: 'logical', path: this.opts.path });
       }
-    }
-    for (const ldb of this.touchedLogical) {
-      const r = ldb * L.FIELDS;
-      const first = this.db.logical[r + L.FIRST_COUNTER]!;
-      const n = this.db.logical[r + L.SUBSIG_COUNT]!;
-      this.counters.fill(0, first, first + n);
-      this.lastStart.fill(-1, first, first + n);
-      this.logicalTouched[ldb] = 0;
+      lane.reset();
     }
     const kept = allowListed ? [] : this.opts.allMatch ? dedupe(findings) : findings.slice(0, 1);
     const result: ScanResult = {
@@ -184,12 +234,6 @@ export class ScanSession {
     };
     if (this.limitHit) result.limit = { name: 'max-scansize', value: this.opts.maxScanSize };
     return result;
-  }
-
-  private *logicalCandidates(): Iterable<number> {
-    const seen = this.logicalTouched;
-    for (const ldb of this.touchedLogical) yield ldb;
-    for (const ldb of this.db.logicalZeroTrue) if (!seen[ldb]) yield ldb;
   }
 }
 
