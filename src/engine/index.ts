@@ -7,3 +7,5 @@ export { openDatabase, compileSources, readImage, defaultCacheDir, IMAGE_EXTENSI
 export { FILE_TYPE_NAMES, detectFileType } from './filetype.js';
 export { BUILTIN_SOURCES } from './builtin-database.js';
 export { ScanPool, defaultWorkerCount, type PoolTaskResult } from './pool/scan-pool.js';
+export { DatabaseBuilder, type BuilderOptions } from './compile/database-builder.js';
+export { loadSourceFiles, listSourceFiles } from './signatures/load-sources.js';

@@ -40,6 +40,11 @@ function nextPow2(n: number): number {
   return p;
 }
 
+export interface BuilderOptions {
+  /** Bits of the atom bitmap (log2 of its size in bits); default: about 32 bits per atom, 16..24. For benchmarks. */
+  atomBitmapBits?: number;
+}
+
 export class DatabaseBuilder implements SignatureSink {
   private readonly strings = new StringBlob();
   private readonly hashes = new Map<string, HashList>();
@@ -48,6 +53,8 @@ export class DatabaseBuilder implements SignatureSink {
   private readonly ignored = new Set<string>();
   private readonly skipped = new Map<string, number>();
   readonly sources: SourceInfo[] = [];
+
+  constructor(private readonly options: BuilderOptions = {}) {}
 
   private list(list: 'detect' | 'allow', algo: HashAlgo): HashList {
     const key = `${list}:${algo}`;
@@ -219,7 +226,7 @@ export class DatabaseBuilder implements SignatureSink {
       }
     }
     const tableBits = Math.max(4, Math.log2(nextPow2(cand4.size * 2 + 1)));
-    const bitmapBits = Math.min(24, Math.max(tableBits, 16, Math.log2(nextPow2(cand4.size * 32 + 1))));
+    const bitmapBits = Math.max(tableBits, this.options.atomBitmapBits ?? Math.min(24, Math.max(16, Math.log2(nextPow2(cand4.size * 32 + 1)))));
     const keys = new Uint32Array(1 << tableBits);
     const ranges = new Int32Array(2 << tableBits).fill(-1);
     const bitmap = new Uint32Array(Math.max(1, (1 << bitmapBits) >>> 5));

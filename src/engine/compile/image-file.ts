@@ -3,8 +3,8 @@
  * each aligned to 8 bytes so that it can be viewed in place after one read, with no parsing.
  *
  *   0  magic "VIGILDB\0"          16 total length (u32)      24 directory entries (u32)
- *   8  format version (u32)       20 CRC-32 of bytes 32..end 28 reserved
- *   12 flags (u32)
+ *   8  format version (u32)       20 CRC-32 of every other byte of the file
+ *   12 flags (u32)                28 reserved (0)
  *   32 directory: entries of 16 bytes { id u32, element type u32, offset u32, byte length u32 }
  *
  * The CRC detects corruption and truncation; authenticity comes from the signed update system.
@@ -26,6 +26,11 @@ function elementOf(a: AnyArray): Element {
   if (a instanceof Uint32Array) return 2;
   if (a instanceof Int32Array) return 3;
   return 4;
+}
+
+/** CRC-32 of the whole image except the 4 bytes that hold it. */
+function imageCrc(bytes: Uint8Array): number {
+  return crc32(bytes.subarray(24), crc32(bytes.subarray(0, 20)));
 }
 
 export class ImageWriter {
@@ -60,7 +65,7 @@ export class ImageWriter {
       out.writeUInt32LE(l.a.byteLength, e + 12);
       out.set(new Uint8Array(l.a.buffer, l.a.byteOffset, l.a.byteLength), l.offset);
     });
-    out.writeUInt32LE(crc32(out.subarray(HEADER)), 20);
+    out.writeUInt32LE(imageCrc(out), 20);
     return out;
   }
 }
@@ -86,8 +91,7 @@ export class ImageReader {
     }
     const total = view.getUint32(16, true);
     if (total !== bytes.length) corrupt(`length is ${bytes.length} bytes, the header says ${total} (truncated?)`);
-    const crc = crc32(bytes.subarray(HEADER));
-    if (crc !== view.getUint32(20, true)) corrupt('checksum mismatch');
+    if (imageCrc(bytes) !== view.getUint32(20, true)) corrupt('checksum mismatch');
     const count = view.getUint32(24, true);
     if (HEADER + count * ENTRY > total) corrupt('directory runs past the end');
     for (let k = 0; k < count; k++) {
