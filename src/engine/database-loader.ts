@@ -1,10 +1,13 @@
 /**
  * Turns `-d` arguments into one loaded database: a compiled image is read as it is; ClamAV-format
- * sources are compiled once and the image is cached, keyed by the digest of the sources' paths,
- * sizes, modification times and the compiler version, so the next start is a single read.
+ * sources are compiled once and the image is cached under the SHA-256 digest of the sources'
+ * contents (and names, and the compiler version), so the next start is a single read. Hashing
+ * hundreds of MB of sources on every start would cost more than the load itself, so a small index
+ * remembers the digest for each (path, size, mtime, inode) set and the contents are hashed again
+ * only when one of those changes.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { openBuiltinDatabase } from './builtin-database.js';
@@ -117,13 +120,39 @@ export function compileSources(paths: string[]): { image: Buffer; warnings: Data
   return { image: builder.build(), warnings: problems };
 }
 
-function sourcesKey(files: string[]): string {
+/** Identity of the sources as the file system sees them (cheap: no reads). */
+function statKey(files: string[]): string {
   const h = createHash('sha256').update(COMPILER_VERSION);
   for (const f of files) {
     const st = statSync(f);
     h.update(`\n${resolve(f)}\0${st.size}\0${st.mtimeMs}\0${st.ino}`);
   }
   return h.digest('hex');
+}
+
+/** Digest of the sources' names and contents: the cache key of their compiled image. */
+function contentKey(files: string[]): string {
+  const h = createHash('sha256').update(COMPILER_VERSION);
+  for (const f of files) {
+    const data = readFileSync(f);
+    h.update(`\n${f.split('/').pop()}\0${data.length}\0`).update(data);
+  }
+  return h.digest('hex');
+}
+
+function atomicWrite(path: string, data: Uint8Array | string): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, data);
+  renameSync(tmp, path);
+}
+
+function rememberDigest(indexPath: string, digest: string): void {
+  try {
+    mkdirSync(join(indexPath, '..'), { recursive: true });
+    atomicWrite(indexPath, `${digest}\n`);
+  } catch {
+    // best effort
+  }
 }
 
 /** Opens the database named by `paths` (none: the built-in one). */
@@ -152,22 +181,38 @@ export function openDatabase(paths: string[], opts: OpenOptions = {}): OpenedDat
   const files = listSourceFiles(paths, problems);
   const cacheDir = opts.cacheDir === undefined ? defaultCacheDir() : opts.cacheDir;
   let cachePath: string | null = null;
+  let indexPath: string | null = null;
   if (cacheDir !== false && problems.length === 0 && files.length > 0) {
-    cachePath = join(cacheDir, `${sourcesKey(files)}${IMAGE_EXTENSION}`);
+    const tryLoad = (path: string): OpenedDatabase | null => {
+      try {
+        const bytes = readImage(path, opts.shared);
+        return { db: new Database(bytes, path), bytes, warnings: [], compiled: false };
+      } catch {
+        return null; // not cached yet, or damaged: compile below
+      }
+    };
+    indexPath = join(cacheDir, 'index', statKey(files));
     try {
-      const bytes = readImage(cachePath, opts.shared);
-      return { db: new Database(bytes, cachePath), bytes, warnings: [], compiled: false };
+      const known = readFileSync(indexPath, 'utf8').trim();
+      const hit = /^[0-9a-f]{64}$/.test(known) ? tryLoad(join(cacheDir, `${known}${IMAGE_EXTENSION}`)) : null;
+      if (hit) return hit;
     } catch {
-      // not cached yet, or unreadable: compile below
+      // no index entry for these files as they are now
+    }
+    const digest = contentKey(files);
+    cachePath = join(cacheDir, `${digest}${IMAGE_EXTENSION}`);
+    const hit = tryLoad(cachePath);
+    if (hit) {
+      rememberDigest(indexPath, digest);
+      return hit;
     }
   }
   const { image, warnings } = compileSources(paths);
-  if (cachePath !== null) {
+  if (cachePath !== null && indexPath !== null) {
     try {
       mkdirSync(cacheDir as string, { recursive: true });
-      const tmp = `${cachePath}.${process.pid}.tmp`;
-      writeFileSync(tmp, image);
-      renameSync(tmp, cachePath);
+      atomicWrite(cachePath, image);
+      rememberDigest(indexPath, cachePath.slice(-IMAGE_EXTENSION.length - 64, -IMAGE_EXTENSION.length));
     } catch {
       // A read-only cache only costs the next start a compile.
     }

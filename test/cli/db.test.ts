@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EICAR, resultLines, tempDir, vigil } from '../helpers/cli.js';
@@ -51,6 +51,22 @@ describe('vigil db', () => {
     const again = v(['scan', '--no-summary', '-d', 'good', 'hello.txt']);
     expect(resultLines(again.stdout)).toEqual(['hello.txt: Good.Body.UNOFFICIAL FOUND']);
     expect(readdirSync(cache).filter((f) => f.endsWith('.vigildb'))).toEqual(cached);
+  });
+
+  it('keys the cache by the sources\' contents: a touched file reuses the image, an edited one is recompiled', () => {
+    mkdirSync(join(dir, 'edit'));
+    const src = join(dir, 'edit/e.ndb');
+    writeFileSync(src, 'Edit.One:0:*:68656c6c6f\n');
+    expect(resultLines(v(['scan', '--no-summary', '-d', 'edit', 'hello.txt']).stdout)).toEqual(['hello.txt: Edit.One.UNOFFICIAL FOUND']);
+    const images = () => readdirSync(cache).filter((f) => f.endsWith('.vigildb')).sort();
+    const before = images();
+    const later = new Date(Date.now() + 5000);
+    utimesSync(src, later, later);
+    expect(resultLines(v(['scan', '--no-summary', '-d', 'edit', 'hello.txt']).stdout)).toEqual(['hello.txt: Edit.One.UNOFFICIAL FOUND']);
+    expect(images()).toEqual(before);
+    writeFileSync(src, 'Edit.Two:0:*:776f726c64\n');
+    expect(resultLines(v(['scan', '--no-summary', '-d', 'edit', 'hello.txt']).stdout)).toEqual(['hello.txt: Edit.Two.UNOFFICIAL FOUND']);
+    expect(images().length).toBe(before.length + 1);
   });
 
   it('verify lists every problem with file, line and code, and exits 2', () => {
