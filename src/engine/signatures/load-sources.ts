@@ -9,7 +9,7 @@ import { parseNdbLine, SignatureLineError } from './body-signature.js';
 import { CvdFormatError, readCvd } from './cvd.js';
 import { parseHashLine } from './hash-signature.js';
 import { parseLdbLine } from './logical-signature.js';
-import type { SignatureSink } from './model.js';
+import { SUPPORTED_TARGET_TYPES, TARGET_TYPE_NAMES, type SignatureSink } from './model.js';
 import { TarFormatError } from './tar-reader.js';
 
 /**
@@ -44,6 +44,13 @@ export function databaseKind(fileName: string): Kind | 'ignored' | 'quiet' | nul
   if (IGNORED_EXT.has(ext)) return 'ignored';
   if (QUIET_EXT.has(ext) || basename(fileName) === 'COPYING') return 'quiet';
   return null;
+}
+
+/** Signatures for file types the detector never reports are loaded, counted and skipped. */
+function checkTarget(type: number): void {
+  if (!SUPPORTED_TARGET_TYPES.has(type)) {
+    throw new SignatureLineError('W101', `target type ${type} (${TARGET_TYPE_NAMES[type] ?? 'unknown'}) is never detected`);
+  }
 }
 
 function problem(problems: DatabaseProblem[], file: string, line: number, e: unknown): void {
@@ -97,7 +104,8 @@ export function loadSourceBuffer(name: string, data: Uint8Array, sink: Signature
   const skipped = (reason: string) => sink.skip(reason);
   const warn = (e: unknown, lineText: string) => {
     if (e instanceof SignatureLineError && e.code.startsWith('W')) {
-      skipped(e.message);
+      // Counted by kind of reason, not by signature: quoted values and subsignature numbers dropped.
+      skipped(e.message.replace(/^subsignature \d+: /, '').replace(/'[^']*'/g, "'…'"));
       throw new SignatureLineError(e.code, `${e.message}; signature '${lineText.split(/[:;]/)[0]}' skipped`);
     }
     throw e;
@@ -120,6 +128,7 @@ export function loadSourceBuffer(name: string, data: Uint8Array, sink: Signature
       forEachLine(text, name, problems, false, (line) => {
         try {
           const s = parseNdbLine(line);
+          if (s) checkTarget(s.targetType);
           if (s) sink.addBody({ ...s, name: s.name + suffix });
           else sink.skip('functionality level');
         } catch (e) {
@@ -131,6 +140,7 @@ export function loadSourceBuffer(name: string, data: Uint8Array, sink: Signature
       forEachLine(text, name, problems, false, (line) => {
         try {
           const s = parseLdbLine(line);
+          if (s) checkTarget(s.targetType);
           if (s) sink.addLogical({ ...s, name: s.name + suffix });
           else sink.skip('functionality level');
         } catch (e) {

@@ -34,7 +34,7 @@ export const TARGET_TYPE_NAMES: Record<number, string> = {
   14: 'other',
 };
 /** Target types whose files the engine's detector recognises; signatures for the others are loaded and skipped. */
-export const SUPPORTED_TARGET_TYPES = new Set([0, 1, 3, 4, 5, 6, 7, 9]);
+export const SUPPORTED_TARGET_TYPES = new Set([0, 1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12]);
 
 /** One way a body pattern can appear: a list of segments (variants exist for the `::a` and `::wa` modifiers). */
 export interface PatternVariant {
