@@ -217,7 +217,8 @@ export class ScanSession {
     }
     findings.push(...this.bodyFindings);
     for (const lane of this.lanes) {
-      for (const ldb of lane.evaluate(lane.bytes)) {
+      // FileSize conditions are on the file, whichever form of it was matched.
+      for (const ldb of lane.evaluate(size)) {
         findings.push({ signature: this.db.name(this.db.logical[ldb * L.FIELDS + L.NAME]!), kind: 'logical', path: this.opts.path });
       }
       lane.reset();

@@ -3,6 +3,7 @@
  * Hash signatures are kept in growable typed arrays and sorted by a 32-bit digest prefix; body
  * patterns are split into segments, each encoded as bytecode and registered under its atom.
  */
+import { createHash } from 'node:crypto';
 import { tokenLengths } from '../signatures/hex-pattern.js';
 import {
   DIGEST_LENGTH,
@@ -17,10 +18,9 @@ import {
 } from '../signatures/model.js';
 import { chooseAtom, type Atom } from './atoms.js';
 import { encodeSegment } from './encode-program.js';
-import { GrowableI32, GrowableU8, StringBlob, readBlobString } from './growable.js';
+import { GrowableI32, GrowableU8, StringBlob } from './growable.js';
 import { ImageWriter } from './image-file.js';
 import { evaluateLogical } from '../match/logical-eval.js';
-import { UNOFFICIAL_SUFFIX } from '../signatures/load-sources.js';
 import { ANY_SIZE, CMP_OPS, hashSection, META, P, S, SECTION, sizeSetSection, X } from './layout.js';
 
 class HashList {
@@ -50,7 +50,9 @@ export class DatabaseBuilder implements SignatureSink {
   private readonly hashes = new Map<string, HashList>();
   private readonly bodies: BodySignature[] = [];
   private readonly logicals: LogicalSignature[] = [];
-  private readonly ignored = new Set<string>();
+  /** Ignored names: null ignores every signature of the name, a set only lines with those MD5s. */
+  private readonly ignored = new Map<string, Set<string> | null>();
+  private ignoredCount = 0;
   private readonly skipped = new Map<string, number>();
   readonly sources: SourceInfo[] = [];
 
@@ -76,8 +78,23 @@ export class DatabaseBuilder implements SignatureSink {
   addLogical(sig: LogicalSignature): void {
     this.logicals.push(sig);
   }
-  ignore(name: string): void {
-    this.ignored.add(name);
+  ignore(name: string, lineMd5: string | null): void {
+    if (lineMd5 === null) {
+      this.ignored.set(name, null);
+      return;
+    }
+    const known = this.ignored.get(name);
+    if (known === null) return;
+    if (known) known.add(lineMd5);
+    else this.ignored.set(name, new Set([lineMd5]));
+  }
+  isIgnored(name: string, line: string): boolean {
+    if (this.ignored.size === 0 || !this.ignored.has(name)) return false;
+    const md5s = this.ignored.get(name);
+    return md5s === null || md5s!.has(createHash('md5').update(line, 'latin1').digest('hex'));
+  }
+  countIgnored(): void {
+    this.ignoredCount++;
   }
   skip(reason: string): void {
     this.skipped.set(reason, (this.skipped.get(reason) ?? 0) + 1);
@@ -86,17 +103,11 @@ export class DatabaseBuilder implements SignatureSink {
     this.sources.push(info);
   }
 
-  /** Ignore lists name signatures as written in their source, before `.UNOFFICIAL` is appended. */
-  private isIgnored(name: string): boolean {
-    if (this.ignored.size === 0) return false;
-    return this.ignored.has(name.endsWith(UNOFFICIAL_SUFFIX) ? name.slice(0, -UNOFFICIAL_SUFFIX.length) : name);
-  }
-
   /** Writes the image. `buildTime` is recorded in it (seconds since the epoch). */
   build(buildTime = Math.floor(Date.now() / 1000)): Buffer {
     const w = new ImageWriter();
     const meta = new Uint32Array(META.FIELDS);
-    let ignoredCount = 0;
+    const ignoredCount = this.ignoredCount;
     let hashCount = 0;
     let allowCount = 0;
 
@@ -108,13 +119,7 @@ export class DatabaseBuilder implements SignatureSink {
         const dl = DIGEST_LENGTH[algo];
         let order: number[] = [];
         if (l) {
-          for (let i = 0; i < l.count; i++) {
-            if (listName === 'detect' && this.ignored.size > 0 && this.isIgnored(readBlobString(this.strings.bytes.data, l.names.data[i]!))) {
-              ignoredCount++;
-              continue;
-            }
-            order.push(i);
-          }
+          for (let i = 0; i < l.count; i++) order.push(i);
           const keys = new BigUint64Array(order.length);
           const dv = new DataView(l.digests.data.buffer);
           order.forEach((i, k) => (keys[k] = (BigInt(dv.getUint32(i * dl, false)) << 32n) | BigInt(i)));
@@ -146,9 +151,8 @@ export class DatabaseBuilder implements SignatureSink {
       w.add(sizeSetSection(algo), Uint32Array.from(sizes).sort());
     }
 
-    const bodies = this.bodies.filter((b) => !this.isIgnored(b.name));
-    const logicals = this.logicals.filter((b) => !this.isIgnored(b.name));
-    ignoredCount += this.bodies.length - bodies.length + this.logicals.length - logicals.length;
+    const bodies = this.bodies;
+    const logicals = this.logicals;
 
     // Patterns and segments.
     const patterns = new GrowableI32();

@@ -259,6 +259,7 @@ export class BodyMatcher {
       const target = pats[p * P.FIELDS + P.TARGET]!;
       if (target !== 0 && target !== this.fileType) continue;
       const first = size - pats[p * P.FIELDS + P.OFFSET_VALUE]!;
+      if (first < 0) continue; // ClamAV: an EOF-n offset before the start of the input has no position
       const last = first + pats[p * P.FIELDS + P.MAX_SHIFT]!;
       for (let start = Math.max(first, this.base); start <= last && start <= size; start++) {
         const end = this.matchWholePattern(p, start - this.base);

@@ -51,11 +51,13 @@ export function checkName(name: string): void {
   if (/[\x00-\x1f\x7f]/.test(name)) throw new SignatureLineError('E004', 'signature name has control characters');
 }
 
+/** Target type: a number, or `*` for any (0). Types above 14 are for newer engines: skipped, as ClamAV does. */
 export function parseTargetType(text: string): number {
-  if (!/^\d{1,2}$/.test(text) || Number(text) > 14) {
-    throw new SignatureLineError('E007', `target type '${text}' is not a number from 0 to 14`);
-  }
-  return Number(text);
+  if (text === '*') return 0;
+  if (!/^\d{1,4}$/.test(text)) throw new SignatureLineError('E007', `target type '${text}' is not a number or '*'`);
+  const n = Number(text);
+  if (n > 14) throw new SignatureLineError('W101', `target type ${n} is newer than this engine (0 to 14)`);
+  return n;
 }
 
 /** Checks MinFL/MaxFL fields; returns false when the signature is for another engine level. */

@@ -31,8 +31,8 @@ export function parseHashLine(line: string, allowed: readonly HashAlgo[]): Parse
   }
   let size: number | null;
   if (sizeText === '*') size = null;
-  else if (/^\d{1,10}$/.test(sizeText) && Number(sizeText) <= 0xfffffffe) size = Number(sizeText);
-  else throw new SignatureLineError('E003', `file size '${sizeText}' is not a number or '*'`);
+  else if (/^\d{1,10}$/.test(sizeText) && Number(sizeText) > 0 && Number(sizeText) <= 0xfffffffe) size = Number(sizeText);
+  else throw new SignatureLineError('E003', `file size '${sizeText}' is not a positive number or '*'`);
   checkName(name);
   if (!checkFunctionalityLevel(minFl, maxFl)) return null;
   return { algo, digest: hexToBytes(hex), size, name };

@@ -35,8 +35,11 @@ export interface Segment {
 
 export class PatternSyntaxError extends Error {}
 
-/** Largest bounded gap accepted inside a segment; larger ones make a separate segment. */
-export const MAX_BOUNDED_GAP = 65536;
+/**
+ * Largest bounded gap accepted. Bounded gaps stay inside their segment, so the matcher's window
+ * must hold them: this caps the window any signature can ask for.
+ */
+export const MAX_BOUNDED_GAP = 16 * 1024 * 1024;
 
 const HEX = '0123456789abcdef';
 
@@ -179,7 +182,10 @@ export function segmentTokens(tokens: Token[]): Segment[] {
   let current: Token[] = [];
   let gapBefore = 0;
   for (const tok of tokens) {
-    if (tok.t === 'gap' && (tok.max === Infinity || tok.max > MAX_BOUNDED_GAP)) {
+    if (tok.t === 'gap' && tok.max !== Infinity && tok.max > MAX_BOUNDED_GAP) {
+      throw new PatternSyntaxError(`gap of up to ${tok.max} bytes is larger than the ${MAX_BOUNDED_GAP} supported`);
+    }
+    if (tok.t === 'gap' && tok.max === Infinity) {
       if (current.length === 0 && segments.length === 0) {
         throw new PatternSyntaxError('pattern cannot start with an unbounded gap');
       }

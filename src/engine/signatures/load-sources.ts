@@ -9,7 +9,7 @@ import { parseNdbLine, SignatureLineError } from './body-signature.js';
 import { CvdFormatError, readCvd } from './cvd.js';
 import { parseHashLine } from './hash-signature.js';
 import { parseLdbLine } from './logical-signature.js';
-import { SUPPORTED_TARGET_TYPES, TARGET_TYPE_NAMES, type SignatureSink } from './model.js';
+import { HASH_ALGOS, SUPPORTED_TARGET_TYPES, TARGET_TYPE_NAMES, type SignatureSink } from './model.js';
 import { TarFormatError } from './tar-reader.js';
 
 /**
@@ -59,7 +59,7 @@ function problem(problems: DatabaseProblem[], file: string, line: number, e: unk
 }
 
 /** Splits text into lines (LF or CRLF) and feeds the non-empty ones to `each`, reporting errors per line. */
-function forEachLine(text: string, file: string, problems: DatabaseProblem[], comments: boolean, each: (line: string) => void): void {
+function forEachLine(text: string, file: string, problems: DatabaseProblem[], each: (line: string) => void): void {
   let start = 0;
   let lineNo = 0;
   while (start < text.length) {
@@ -69,7 +69,8 @@ function forEachLine(text: string, file: string, problems: DatabaseProblem[], co
     let line = text.slice(start, end);
     start = end + 1;
     if (line.endsWith('\r')) line = line.slice(0, -1);
-    if (line.length === 0 || (comments && line.startsWith('#'))) continue;
+    // ClamAV skips lines starting with '#' in every text database; Vigil also skips blank lines.
+    if (line.length === 0 || line.startsWith('#')) continue;
     if (line.length > MAX_LINE_LENGTH) {
       problems.push({ file, line: lineNo, code: 'E014', message: `line is ${line.length} characters, longer than ${MAX_LINE_LENGTH}` });
       continue;
@@ -116,20 +117,22 @@ export function loadSourceBuffer(name: string, data: Uint8Array, sink: Signature
     case 'fp':
     case 'sfp': {
       const list = kind === 'fp' || kind === 'sfp' ? 'allow' : 'detect';
-      const algos = kind === 'hdb' || kind === 'fp' ? (['md5'] as const) : (['md5', 'sha1', 'sha256'] as const);
-      forEachLine(text, name, problems, false, (line) => {
-        const h = parseHashLine(line, algos);
-        if (h) sink.addHash(list, h.algo, h.digest, h.size, h.name + suffix);
+      // As ClamAV, every hash file takes MD5, SHA1 and SHA256, told apart by length.
+      forEachLine(text, name, problems, (line) => {
+        const h = parseHashLine(line, HASH_ALGOS);
+        if (h && list === 'detect' && sink.isIgnored(h.name, line)) sink.countIgnored();
+        else if (h) sink.addHash(list, h.algo, h.digest, h.size, h.name + suffix);
         else sink.skip('functionality level');
       });
       break;
     }
     case 'ndb':
-      forEachLine(text, name, problems, false, (line) => {
+      forEachLine(text, name, problems, (line) => {
         try {
           const s = parseNdbLine(line);
           if (s) checkTarget(s.targetType);
-          if (s) sink.addBody({ ...s, name: s.name + suffix });
+          if (s && sink.isIgnored(s.name, line)) sink.countIgnored();
+          else if (s) sink.addBody({ ...s, name: s.name + suffix });
           else sink.skip('functionality level');
         } catch (e) {
           warn(e, line);
@@ -137,11 +140,12 @@ export function loadSourceBuffer(name: string, data: Uint8Array, sink: Signature
       });
       break;
     case 'ldb':
-      forEachLine(text, name, problems, false, (line) => {
+      forEachLine(text, name, problems, (line) => {
         try {
           const s = parseLdbLine(line);
           if (s) checkTarget(s.targetType);
-          if (s) sink.addLogical({ ...s, name: s.name + suffix });
+          if (s && sink.isIgnored(s.name, line)) sink.countIgnored();
+          else if (s) sink.addLogical({ ...s, name: s.name + suffix });
           else sink.skip('functionality level');
         } catch (e) {
           warn(e, line);
@@ -150,7 +154,7 @@ export function loadSourceBuffer(name: string, data: Uint8Array, sink: Signature
       break;
     case 'ign':
     case 'ign2':
-      forEachLine(text, name, problems, true, (line) => {
+      forEachLine(text, name, problems, (line) => {
         // .ign2: `Name` or `Name:MD5`; legacy .ign: `DatabaseFile:Line:Name`.
         const f = line.split(':');
         if (kind === 'ign' && f.length === 3) sink.ignore(f[2]!, null);
@@ -167,7 +171,10 @@ function loadContainer(name: string, data: Uint8Array, sink: SignatureSink, prob
   try {
     const { header, entries } = readCvd(data);
     const official = extname(name).toLowerCase() !== '.cud';
-    for (const entry of entries) loadSourceBuffer(`${name}/${entry.name}`, entry.data, sink, problems, official);
+    const isIgnoreList = (e: { name: string }) => /\.ign2?$/i.test(e.name);
+    for (const entry of [...entries.filter(isIgnoreList), ...entries.filter((e) => !isIgnoreList(e))]) {
+      loadSourceBuffer(`${name}/${entry.name}`, entry.data, sink, problems, official);
+    }
     sink.addSource({
       name,
       kind: extname(name).slice(1),
@@ -207,9 +214,10 @@ export function listSourceFiles(paths: string[], problems: DatabaseProblem[]): s
   return files;
 }
 
-/** Loads every source file; problems are appended to `problems`. */
+/** Loads every source file, ignore lists first (so they apply to all); problems are appended to `problems`. */
 export function loadSourceFiles(files: string[], sink: SignatureSink, problems: DatabaseProblem[]): void {
-  for (const file of files) {
+  const isIgnoreList = (f: string) => /\.ign2?$/i.test(f);
+  for (const file of [...files.filter(isIgnoreList), ...files.filter((f) => !isIgnoreList(f))]) {
     let data: Buffer;
     try {
       data = readFileSync(file);

@@ -54,7 +54,8 @@ export function parseTargetDescription(text: string): TargetDescription {
     } else if (UNSUPPORTED_TDB_KEYS.has(key)) {
       throw new SignatureLineError('W101', `target description key '${key}' is not supported yet`);
     } else {
-      throw new SignatureLineError('E009', `unknown target description key '${key}'`);
+      // ClamAV skips signatures with attributes it does not know (they are for newer engines).
+      throw new SignatureLineError('W101', `target description key '${key}' is unknown`);
     }
   }
   if (!sawTarget) throw new SignatureLineError('E009', 'target description block has no Target');
@@ -162,6 +163,12 @@ export function parseLogicalExpression(text: string, subsigCount: number): Logic
   return parse(text);
 }
 
+function maxIndex(e: LogicalExpr): number {
+  if (e.op === 'sub') return e.index;
+  if (e.op === 'cmp') return maxIndex(e.expr);
+  return Math.max(maxIndex(e.left), maxIndex(e.right));
+}
+
 /** Parses one `.ldb` line; returns null when the signature is for another engine level. */
 export function parseLdbLine(line: string): LogicalSignature | null {
   const f = line.split(';');
@@ -173,6 +180,10 @@ export function parseLdbLine(line: string): LogicalSignature | null {
   }
   const tdb = parseTargetDescription(tdbText);
   const expr = parseLogicalExpression(exprText, subsigTexts.length);
+  const highest = maxIndex(expr);
+  if (highest + 1 !== subsigTexts.length) {
+    throw new SignatureLineError('E008', `the expression uses subsignatures 0 to ${highest} but the line has ${subsigTexts.length}`);
+  }
   const subsigs = subsigTexts.map((s, k) => {
     try {
       return parseSubsignature(s, tdb.targetType);

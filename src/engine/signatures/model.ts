@@ -82,6 +82,10 @@ export interface SignatureSink {
   addLogical(sig: LogicalSignature): void;
   /** `.ign`/`.ign2`: drop signatures of this name (and, when given, only the one whose line has this MD5). */
   ignore(name: string, lineMd5: string | null): void;
+  /** Whether a signature (its name as written, and its whole source line) is on an ignore list. */
+  isIgnored(name: string, line: string): boolean;
+  /** Counts a signature dropped by an ignore list. */
+  countIgnored(): void;
   /** Counts a signature that was recognised but not loaded, by reason. */
   skip(reason: string): void;
   addSource(info: SourceInfo): void;
