@@ -1,7 +1,7 @@
 /** `vigil scan`: clamscan's options and output, plus --json, a progress bar and a worker pool. */
 import type { Command } from 'commander';
 import { MultiBar, Presets, type SingleBar } from 'cli-progress';
-import { createScanner, defaultWorkerCount, openDatabase, ScanPool, type PoolTaskResult, type ScanResult } from '../engine/index.js';
+import { createScanner, defaultWorkerCount, formatProblem, openDatabase, ScanPool, type PoolTaskResult, type ScanResult } from '../engine/index.js';
 import { EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND, reportError, UsageError } from './exit-codes.js';
 import { walk, type WalkEvent, type WalkOptions } from './file-walker.js';
 import { ScanReport } from './scan-report.js';
@@ -114,10 +114,11 @@ async function runScan(paths: string[], flags: ScanFlags): Promise<number> {
   } catch (e) {
     return reportError(e);
   }
-  if (flags.verbose || (opened.compiled && opened.warnings.length > 0)) {
-    for (const w of opened.warnings.slice(0, flags.verbose ? undefined : 0)) process.stderr.write(`WARNING: ${w.file}:${w.line}: ${w.code}: ${w.message}\n`);
-    const skipped = opened.db.info().skipped;
-    if (skipped > 0) process.stderr.write(`WARNING: ${skipped} signature(s) use features Vigil does not support yet and were skipped; 'vigil db verify' lists them\n`);
+  // Skipped signatures are announced when sources are compiled (and always with -v), not on every cached start.
+  if (flags.verbose) for (const w of opened.warnings) process.stderr.write(`${formatProblem(w)}\n`);
+  const skipped = opened.db.info().skipped;
+  if (skipped > 0 && (flags.verbose || opened.compiled)) {
+    process.stderr.write(`WARNING: ${skipped} signature(s) use features Vigil does not support yet and were skipped; 'vigil db verify' lists them\n`);
   }
 
   const showProgress = flags.progress && process.stderr.isTTY === true && !flags.json;
