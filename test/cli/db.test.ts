@@ -15,7 +15,7 @@ beforeAll(() => {
   writeFileSync(join(dir, 'good/b.ndb'), 'Good.Body:0:*:68656c6c6f20776f726c64\nGood.Pe:1:*:deadbeefcafe\nGood.Ep:1:EP+0:deadbeefcafe\n');
   writeFileSync(join(dir, 'good/c.ldb'), 'Good.Logic;Engine:51-255,Target:0;0&1;6f6e65;74776f\nGood.Pcre;Engine:81-255,Target:0;0&1;6f6e65;0/tw?o/\n');
   mkdirSync(join(dir, 'bad'));
-  writeFileSync(join(dir, 'bad/x.ndb'), 'Ok.One:0:*:616263\nBroken.Hex:0:*:61zz63\nBroken.Fields:0:*\nBroken.Target:99:*:616263\n');
+  writeFileSync(join(dir, 'bad/x.ndb'), 'Ok.One:0:*:616263\nBroken.Hex:0:*:61zz63\nBroken.Fields:0:*\nBroken.Target:x9:*:616263\n');
   writeFileSync(join(dir, 'bad/y.hdb'), 'nothex:68:Bad.Hash\n44d88612fea8a8f36de82e1278abb02f:abc:Bad.Size\n');
   writeFileSync(join(dir, 'eicar.com'), EICAR);
   writeFileSync(join(dir, 'hello.txt'), 'hello world\n');
