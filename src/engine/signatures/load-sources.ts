@@ -9,7 +9,7 @@ import { parseNdbLine, SignatureLineError } from './body-signature.js';
 import { CvdFormatError, readCvd } from './cvd.js';
 import { parseHashLine } from './hash-signature.js';
 import { parseLdbLine } from './logical-signature.js';
-import { HASH_ALGOS, SUPPORTED_TARGET_TYPES, TARGET_TYPE_NAMES, type SignatureSink } from './model.js';
+import { HASH_ALGOS, SUPPORTED_TARGET_TYPES, TARGET_TYPE_NAMES, type BodySignature, type LogicalSignature, type SignatureSink } from './model.js';
 import { TarFormatError } from './tar-reader.js';
 
 /**
@@ -127,31 +127,22 @@ export function loadSourceBuffer(name: string, data: Uint8Array, sink: Signature
       break;
     }
     case 'ndb':
+    case 'ldb': {
+      const parse = kind === 'ndb' ? parseNdbLine : parseLdbLine;
+      const add = kind === 'ndb' ? (s: BodySignature) => sink.addBody(s) : (s: LogicalSignature) => sink.addLogical(s);
       forEachLine(text, name, problems, (line) => {
         try {
-          const s = parseNdbLine(line);
+          const s = parse(line);
           if (s) checkTarget(s.targetType);
           if (s && sink.isIgnored(s.name, line)) sink.countIgnored();
-          else if (s) sink.addBody({ ...s, name: s.name + suffix });
+          else if (s) (add as (x: typeof s) => void)({ ...s, name: s.name + suffix });
           else sink.skip('functionality level');
         } catch (e) {
           warn(e, line);
         }
       });
       break;
-    case 'ldb':
-      forEachLine(text, name, problems, (line) => {
-        try {
-          const s = parseLdbLine(line);
-          if (s) checkTarget(s.targetType);
-          if (s && sink.isIgnored(s.name, line)) sink.countIgnored();
-          else if (s) sink.addLogical({ ...s, name: s.name + suffix });
-          else sink.skip('functionality level');
-        } catch (e) {
-          warn(e, line);
-        }
-      });
-      break;
+    }
     case 'ign':
     case 'ign2':
       forEachLine(text, name, problems, (line) => {
