@@ -12,7 +12,7 @@ import { L, META, P } from './compile/layout.js';
 import type { Database } from './database.js';
 import { detectFileType, FILE_TYPE, FILE_TYPE_HEAD, FILE_TYPE_NAMES } from './filetype.js';
 import { BodyMatcher } from './match/body-matcher.js';
-import { findHash, hasSize } from './match/hash-lookup.js';
+import { findHashes, hasSize } from './match/hash-lookup.js';
 import { evaluateLogical } from './match/logical-eval.js';
 import { TextNormalizer } from './match/text-normalizer.js';
 import type { Finding, ScanResult } from './result.js';
@@ -27,6 +27,8 @@ export interface SessionOptions {
   maxScanSize: number;
   /** Name used in findings. */
   path: string;
+  /** Inputs of this many bytes or fewer are reported clean without a verdict from the matchers. */
+  minScanSize: number;
 }
 
 const ANY_SIZE_FIELD: Record<HashAlgo, number> = { md5: META.MD5_ANY_SIZE, sha1: META.SHA1_ANY_SIZE, sha256: META.SHA256_ANY_SIZE };
@@ -210,10 +212,9 @@ export class ScanSession {
     let allowListed = false;
     for (const [algo, h] of this.hashes) {
       const digest = h.digest();
-      if (findHash(this.db.allow[algo], digest, size) >= 0) allowListed = true;
+      if (findHashes(this.db.allow[algo], digest, size).length > 0) allowListed = true;
       const t = this.db.detect[algo];
-      const i = findHash(t, digest, size);
-      if (i >= 0) findings.push({ signature: this.db.name(t.names[i]!), kind: 'hash', path: this.opts.path });
+      for (const i of findHashes(t, digest, size)) findings.push({ signature: this.db.name(t.names[i]!), kind: 'hash', path: this.opts.path });
     }
     findings.push(...this.bodyFindings);
     for (const lane of this.lanes) {
@@ -223,7 +224,8 @@ export class ScanSession {
       }
       lane.reset();
     }
-    const kept = allowListed ? [] : this.opts.allMatch ? dedupe(findings) : findings.slice(0, 1);
+    const tooSmall = size <= this.opts.minScanSize;
+    const kept = allowListed || tooSmall ? [] : this.opts.allMatch ? dedupe(findings) : findings.slice(0, 1);
     const result: ScanResult = {
       verdict: kept.length > 0 ? 'infected' : this.limitHit ? 'incomplete' : 'clean',
       infected: kept.length > 0,

@@ -21,9 +21,14 @@ export interface ScanLimits {
   maxFileSize: number;
   /** At most this many bytes of one input go through the matchers. Default 400 MiB. */
   maxScanSize: number;
+  /**
+   * Inputs of this many bytes or fewer are reported clean unscanned. Default 5, ClamAV's fixed
+   * "small data" threshold, so that both report the same on the same files.
+   */
+  minScanSize: number;
 }
 
-export const DEFAULT_LIMITS: ScanLimits = { maxFileSize: 100 * MiB, maxScanSize: 400 * MiB };
+export const DEFAULT_LIMITS: ScanLimits = { maxFileSize: 100 * MiB, maxScanSize: 400 * MiB, minScanSize: 5 };
 
 /** Size of the reads of scanFile. */
 export const READ_CHUNK = 256 * 1024;
@@ -70,7 +75,7 @@ export class Scanner {
     if (this.closed) throw new EngineError('SCANNER_CLOSED', 'the scanner is closed');
     const db = this.db;
     const ctx = this.contexts.pop() ?? new ScanContext(db);
-    const session = new ScanSession(ctx, { allMatch: this.options.allMatch ?? false, size, maxScanSize: this.limits.maxScanSize, path });
+    const session = new ScanSession(ctx, { allMatch: this.options.allMatch ?? false, size, maxScanSize: this.limits.maxScanSize, minScanSize: this.limits.minScanSize, path });
     return {
       session,
       release: () => {

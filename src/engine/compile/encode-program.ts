@@ -28,7 +28,10 @@ export function encodeSegment(tokens: Token[]): number[] {
     flush();
     switch (t.t) {
       case 'byte':
-        out.push(OP_MASK, t.value, t.mask);
+        if (t.mask === 0) {
+          out.push(OP_SKIP);
+          pushU32(out, 1);
+        } else out.push(OP_MASK, t.value, t.mask);
         break;
       case 'set':
         out.push(OP_SET, ...t.bits);

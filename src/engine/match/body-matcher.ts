@@ -45,7 +45,6 @@ export class BodyMatcher {
   private readonly triedUpTo: Float64Array;
   private readonly segNext: Int32Array;
   private readonly segMinStart: Float64Array;
-  private readonly segFirstStart: Float64Array;
   private readonly touched: number[] = [];
   private readonly touchedPatterns: number[] = [];
 
@@ -69,7 +68,6 @@ export class BodyMatcher {
     this.triedUpTo = new Float64Array(segCount).fill(-1);
     this.segNext = new Int32Array(patCount);
     this.segMinStart = new Float64Array(patCount);
-    this.segFirstStart = new Float64Array(patCount);
   }
 
   begin(fileType: number, onMatch: MatchHandler): void {
@@ -239,12 +237,12 @@ export class BodyMatcher {
     if (index !== expected) return;
     if (index === 0) {
       if (!this.offsetOk(pattern, start)) return;
-      this.segFirstStart[pattern] = start;
       this.touchedPatterns.push(pattern);
     } else if (start < this.segMinStart[pattern]!) return;
     if (index === count - 1) {
-      this.segNext[pattern] = 0;
-      if (this.onMatch(pattern, this.segFirstStart[pattern]!, end)) this.stopped = true;
+      // The chain stays complete: every later match of the last part counts again, as in ClamAV,
+      // and is reported with its own start so that logical counts tell the matches apart.
+      if (this.onMatch(pattern, start, end)) this.stopped = true;
       return;
     }
     const nextSeg = pats[pattern * P.FIELDS + P.FIRST_SEGMENT]! + index + 1;

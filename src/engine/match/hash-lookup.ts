@@ -2,10 +2,14 @@
 import { ANY_SIZE } from '../compile/layout.js';
 import type { HashTable } from '../database.js';
 
-/** Returns the index of an entry with this digest and size (or any size), or -1. */
-export function findHash(t: HashTable, digest: Uint8Array, size: number): number {
+/**
+ * Entries matching this digest and size: the last one with exactly this size and the last one with
+ * any size (`*`), when present. ClamAV reports the signature loaded last for a repeated hash, and
+ * both an exact-size and an any-size entry.
+ */
+export function findHashes(t: HashTable, digest: Uint8Array, size: number): number[] {
   const n = t.prefix.length;
-  if (n === 0) return -1;
+  if (n === 0) return [];
   const len = digest.length;
   const key = ((digest[0]! << 24) | (digest[1]! << 16) | (digest[2]! << 8) | digest[3]!) >>> 0;
   let lo = 0;
@@ -15,14 +19,18 @@ export function findHash(t: HashTable, digest: Uint8Array, size: number): number
     if (t.prefix[mid]! < key) lo = mid + 1;
     else hi = mid;
   }
+  let exact = -1;
+  let any = -1;
   for (let i = lo; i < n && t.prefix[i] === key; i++) {
     const s = t.sizes[i]!;
     if (s !== ANY_SIZE && s !== size) continue;
     let same = true;
     for (let k = 4; k < len && same; k++) same = t.digests[i * len + k] === digest[k];
-    if (same) return i;
+    if (!same) continue;
+    if (s === ANY_SIZE) any = i;
+    else exact = i;
   }
-  return -1;
+  return [exact, any].filter((i) => i >= 0);
 }
 
 /** Is `size` among the sorted sizes? */

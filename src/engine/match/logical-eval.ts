@@ -57,6 +57,9 @@ export function evaluateLogical(expr: Int32Array, start: number, length: number,
       if (t && distinct > 0) t = popcount(idsLo[a]!) + popcount(idsHi[a]!) >= distinct;
       truth[a] = t ? 1 : 0;
       count[a] = t ? value : 0;
+      // A block with a count condition passes its count on, but not its subsignature ids (ClamAV).
+      idsLo[a] = 0;
+      idsHi[a] = 0;
       pc += 4;
     } else {
       throw new Error(`corrupt logical expression: opcode ${op}`);

@@ -90,7 +90,6 @@ function parseRange(body: string, where: number): { min: number; max: number } {
 
 function parseAlternatives(body: string, negated: boolean, where: number): Token {
   const parts = body.split('|');
-  if (parts.length < 2 && !negated) throw new PatternSyntaxError(`alternative at position ${where} has a single choice`);
   const items = parts.map((p, i) => {
     if (p.length === 0 || p.length % 2 !== 0) {
       throw new PatternSyntaxError(`alternative ${i + 1} at position ${where} is not whole hex bytes: '${p}'`);
@@ -168,8 +167,8 @@ export function parseHexTokens(src: string): Token[] {
     } else {
       if (i + 1 >= n) throw new PatternSyntaxError(`odd number of hex digits at position ${i}`);
       const b = parsePair(c, src[i + 1]!, i);
-      if (b.mask === 0) tokens.push({ t: 'gap', min: 1, max: 1 });
-      else tokens.push({ t: 'byte', value: b.value, mask: b.mask });
+      // `??` stays a (fully masked) byte, not a gap: `::w` widens it, as ClamAV does, but not {n}.
+      tokens.push({ t: 'byte', value: b.value, mask: b.mask });
       i += 2;
     }
   }
@@ -207,7 +206,7 @@ export function segmentTokens(tokens: Token[]): Segment[] {
   if (current.length === 0) throw new PatternSyntaxError('pattern cannot end with an unbounded gap');
   segments.push({ tokens: current, gapBefore });
   for (const s of segments) {
-    if (s.tokens.every((t) => t.t === 'gap' || t.t === 'class' || t.t === 'behind')) throw new PatternSyntaxError('a part of the pattern between unbounded gaps has only wildcards');
+    if (s.tokens.every((t) => t.t === 'gap' || t.t === 'class' || t.t === 'behind' || (t.t === 'byte' && t.mask === 0))) throw new PatternSyntaxError('a part of the pattern between unbounded gaps has only wildcards');
   }
   return segments;
 }
@@ -223,6 +222,7 @@ export interface PatternOptions {
 function foldCase(tok: Token): Token {
   const isLetter = (v: number) => (v >= 0x41 && v <= 0x5a) || (v >= 0x61 && v <= 0x7a);
   if (tok.t === 'byte' && tok.mask === 0xff && isLetter(tok.value)) return { t: 'byte', value: tok.value & 0xdf, mask: 0xdf };
+  if (tok.t === 'behind' && tok.mask === 0xff && isLetter(tok.value)) return { ...tok, value: tok.value & 0xdf, mask: 0xdf };
   if (tok.t === 'set') {
     const bits = new Uint8Array(tok.bits);
     for (let v = 0; v < 256; v++) {
@@ -246,12 +246,12 @@ function foldCase(tok: Token): Token {
   return tok;
 }
 
-/** UTF-16LE form of an ASCII pattern: every byte is followed by a zero byte; gaps double. */
+/** UTF-16LE form of an ASCII pattern: every byte (and `??`) is followed by a zero byte; gaps stay as written, as in ClamAV. */
 function widen(tokens: Token[]): Token[] {
   const out: Token[] = [];
   const zero: ByteToken = { t: 'byte', value: 0, mask: 0xff };
   for (const tok of tokens) {
-    if (tok.t === 'gap') out.push({ t: 'gap', min: tok.min * 2, max: tok.max * 2 });
+    if (tok.t === 'gap') out.push(tok);
     else if (tok.t === 'alts') {
       out.push({
         t: 'alts',

@@ -122,7 +122,6 @@ export function loadSourceBuffer(name: string, data: Uint8Array, sink: Signature
         const h = parseHashLine(line, HASH_ALGOS);
         if (h && list === 'detect' && sink.isIgnored(h.name, line)) sink.countIgnored();
         else if (h) sink.addHash(list, h.algo, h.digest, h.size, h.name + suffix);
-        else sink.skip('functionality level');
       });
       break;
     }
@@ -136,7 +135,7 @@ export function loadSourceBuffer(name: string, data: Uint8Array, sink: Signature
           if (s) checkTarget(s.targetType);
           if (s && sink.isIgnored(s.name, line)) sink.countIgnored();
           else if (s) (add as (x: typeof s) => void)({ ...s, name: s.name + suffix });
-          else sink.skip('functionality level');
+          // A signature for another functionality level is skipped silently, as ClamAV does.
         } catch (e) {
           warn(e, line);
         }
@@ -148,7 +147,7 @@ export function loadSourceBuffer(name: string, data: Uint8Array, sink: Signature
       forEachLine(text, name, problems, (line) => {
         // .ign2: `Name` or `Name:MD5`; legacy .ign: `DatabaseFile:Line:Name`.
         const f = line.split(':');
-        if (kind === 'ign' && f.length === 3) sink.ignore(f[2]!, null);
+        if (f.length === 3) sink.ignore(f[2]!, null);
         else if (f.length === 1) sink.ignore(f[0]!, null);
         else if (f.length === 2 && /^[0-9a-f]{32}$/i.test(f[1]!)) sink.ignore(f[0]!, f[1]!.toLowerCase());
         else throw new SignatureLineError('E001', `ignore entry '${line.slice(0, 100)}' is not Name or Name:MD5`);
