@@ -34,6 +34,9 @@ interface ScanFlags {
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
+/** Files below this size are scanned on the main thread even when a worker pool runs. */
+const POOL_MIN_FILE_SIZE = 256 * 1024;
+
 function regexes(list: string[], option: string): RegExp[] {
   return list.map((r) => {
     try {
@@ -178,23 +181,23 @@ async function runScan(paths: string[], flags: ScanFlags): Promise<number> {
           report.error(ev.path, ev.reason);
           return;
         case 'file': {
-          let outcome: PoolTaskResult;
-          if (promise) outcome = await promise;
-          else {
-            try {
-              outcome = { ok: true, result: await scanner.scanFile(ev.path) };
-            } catch (e) {
-              outcome = { ok: false, code: (e as NodeJS.ErrnoException).code ?? 'EIO', message: (e as Error).message };
-            }
-          }
+          const outcome = await (promise ?? scanHere(ev.path));
           if (outcome.ok) report.result(ev.path, outcome.result as ScanResult);
           else report.error(ev.path, outcome.code === 'EACCES' || outcome.code === 'EPERM' ? 'Access denied' : `Can't read file (${outcome.code})`);
           if (bar) bar.increment(ev.size, { files: report.files, mb: (report.bytesRead / 1048576).toFixed(1) });
         }
       }
     };
+    // Small files are scanned here: handing them to a worker costs more than scanning them.
+    const scanHere = async (path: string): Promise<PoolTaskResult> => {
+      try {
+        return { ok: true, result: await scanner.scanFile(path) };
+      } catch (e) {
+        return { ok: false, code: (e as NodeJS.ErrnoException).code ?? 'EIO', message: (e as Error).message };
+      }
+    };
     for await (const ev of events) {
-      const promise = pool && ev.kind === 'file' ? pool.scanFile(ev.path) : null;
+      const promise = pool && ev.kind === 'file' ? (ev.size < POOL_MIN_FILE_SIZE ? scanHere(ev.path) : pool.scanFile(ev.path)) : null;
       if (pool) {
         pending.push({ ev, promise });
         if (pending.length >= maxInFlight) await settle();

@@ -20,7 +20,7 @@ import { listSourceFiles, loadSourceFiles } from './signatures/load-sources.js';
 /** File extension of compiled images. */
 export const IMAGE_EXTENSION = '.vigildb';
 /** Bumped whenever the compiler's output changes for the same sources. */
-export const COMPILER_VERSION = `vigil-compiler-4/format-${IMAGE_FORMAT_VERSION}`;
+export const COMPILER_VERSION = `vigil-compiler-5/format-${IMAGE_FORMAT_VERSION}`;
 
 export interface OpenOptions {
   /** Folder for compiled images of sources; false disables the cache. Default: VIGIL_CACHE_DIR, XDG_CACHE_HOME/vigil, ~/.cache/vigil. */

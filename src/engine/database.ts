@@ -4,12 +4,14 @@
  */
 import { readBlobString } from './compile/growable.js';
 import { ImageReader } from './compile/image-file.js';
+import { readName } from './compile/name-table.js';
 import { hashSection, META, SECTION, sizeSetSection } from './compile/layout.js';
 import { HASH_ALGOS, type HashAlgo } from './signatures/model.js';
 
 export interface HashTable {
   algo: HashAlgo;
-  prefix: Uint32Array;
+  /** Number of entries. */
+  count: number;
   digests: Uint8Array;
   sizes: Uint32Array;
   names: Uint32Array;
@@ -35,6 +37,8 @@ export class Database {
   readonly image: ImageReader;
   readonly meta: Uint32Array;
   readonly strings: Uint8Array;
+  private readonly hashNameBlocks: Uint32Array;
+  private readonly hashNameData: Uint8Array;
   readonly detect: Record<HashAlgo, HashTable>;
   readonly allow: Record<HashAlgo, HashTable>;
   readonly sizeSets: Record<HashAlgo, Uint32Array>;
@@ -63,9 +67,11 @@ export class Database {
     this.source = source;
     this.meta = r.u32(SECTION.META_COUNTS);
     this.strings = r.u8(SECTION.STRINGS);
+    this.hashNameBlocks = r.u32(SECTION.HASH_NAME_BLOCKS);
+    this.hashNameData = r.u8(SECTION.HASH_NAME_DATA);
     const table = (algo: HashAlgo, list: 'detect' | 'allow'): HashTable => ({
       algo,
-      prefix: r.u32(hashSection(algo, list, 'prefix')),
+      count: r.u32(hashSection(algo, list, 'sizes')).length,
       digests: r.u8(hashSection(algo, list, 'digests')),
       sizes: r.u32(hashSection(algo, list, 'sizes')),
       names: r.u32(hashSection(algo, list, 'names')),
@@ -94,6 +100,11 @@ export class Database {
 
   name(offset: number): string {
     return readBlobString(this.strings, offset);
+  }
+
+  /** Name of a hash signature by its id in a hash table's `names`. */
+  hashName(id: number): string {
+    return readName(this.hashNameBlocks, this.hashNameData, id);
   }
 
   metaValue(field: number): number {

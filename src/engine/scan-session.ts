@@ -132,7 +132,7 @@ export class ScanSession {
 
   private needsHash(algo: HashAlgo): boolean {
     const db = this.db;
-    if (db.detect[algo].prefix.length === 0 && db.allow[algo].prefix.length === 0) return false;
+    if (db.detect[algo].count === 0 && db.allow[algo].count === 0) return false;
     if (this.opts.size === null || db.metaValue(ANY_SIZE_FIELD[algo]) === 1) return true;
     return hasSize(db.sizeSets[algo], this.opts.size);
   }
@@ -214,7 +214,7 @@ export class ScanSession {
       const digest = h.digest();
       if (findHashes(this.db.allow[algo], digest, size).length > 0) allowListed = true;
       const t = this.db.detect[algo];
-      for (const i of findHashes(t, digest, size)) findings.push({ signature: this.db.name(t.names[i]!), kind: 'hash', path: this.opts.path });
+      for (const i of findHashes(t, digest, size)) findings.push({ signature: this.db.hashName(t.names[i]!), kind: 'hash', path: this.opts.path });
     }
     findings.push(...this.bodyFindings);
     for (const lane of this.lanes) {

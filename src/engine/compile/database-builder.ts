@@ -1,6 +1,6 @@
 /**
  * Collects parsed signatures (it is the parsers' SignatureSink) and writes the compiled image.
- * Hash signatures are kept in growable typed arrays and sorted by a 32-bit digest prefix; body
+ * Hash signatures are kept in growable typed arrays and sorted by their digest's first 4 bytes; body
  * patterns are split into segments, each encoded as bytecode and registered under its atom.
  */
 import { createHash } from 'node:crypto';
@@ -18,6 +18,7 @@ import {
 } from '../signatures/model.js';
 import { chooseAtom, type Atom } from './atoms.js';
 import { encodeSegment } from './encode-program.js';
+import { buildNameTable } from './name-table.js';
 import { GrowableI32, GrowableU8, StringBlob } from './growable.js';
 import { ImageWriter } from './image-file.js';
 import { evaluateLogical } from '../match/logical-eval.js';
@@ -47,6 +48,8 @@ export interface BuilderOptions {
 
 export class DatabaseBuilder implements SignatureSink {
   private readonly strings = new StringBlob();
+  /** Names of hash signatures, front-coded at build time (compile/name-table.ts). */
+  private readonly hashNames: string[] = [];
   private readonly hashes = new Map<string, HashList>();
   private readonly bodies: BodySignature[] = [];
   private readonly logicals: LogicalSignature[] = [];
@@ -69,7 +72,7 @@ export class DatabaseBuilder implements SignatureSink {
     const l = this.list(list, algo);
     l.digests.push(digest);
     l.sizes.push(size === null ? -1 : size);
-    l.names.push(list === 'allow' ? 0 : this.strings.add(name));
+    l.names.push(list === 'allow' ? 0 : this.hashNames.push(name) - 1);
     l.count++;
   }
   addBody(sig: BodySignature): void {
@@ -111,6 +114,8 @@ export class DatabaseBuilder implements SignatureSink {
     let hashCount = 0;
     let allowCount = 0;
 
+    const nameTable = buildNameTable(this.hashNames);
+    this.hashNames.length = 0;
     // Hash tables, sorted by the first 4 digest bytes (ties in insertion order).
     for (const algo of HASH_ALGOS) {
       const sizes = new Set<number>();
@@ -127,23 +132,20 @@ export class DatabaseBuilder implements SignatureSink {
           order = Array.from(keys, (k) => Number(k & 0xffffffffn));
         }
         const n = order.length;
-        const prefix = new Uint32Array(n);
         const digests = new Uint8Array(n * dl);
         const sizeArr = new Uint32Array(n);
         const names = new Uint32Array(n);
         order.forEach((i, k) => {
           const d = l!.digests.data.subarray(i * dl, (i + 1) * dl);
           digests.set(d, k * dl);
-          prefix[k] = ((d[0]! << 24) | (d[1]! << 16) | (d[2]! << 8) | d[3]!) >>> 0;
           const s = l!.sizes.data[i]!;
           sizeArr[k] = s < 0 ? ANY_SIZE : s;
-          names[k] = l!.names.data[i]!;
+          names[k] = listName === 'allow' ? 0 : nameTable.ids[l!.names.data[i]!]!;
           if (s < 0) meta[META.MD5_ANY_SIZE + HASH_ALGOS.indexOf(algo)] = 1;
           else sizes.add(s);
         });
         if (listName === 'detect') hashCount += n;
         else allowCount += n;
-        w.add(hashSection(algo, listName, 'prefix'), prefix);
         w.add(hashSection(algo, listName, 'digests'), digests);
         w.add(hashSection(algo, listName, 'sizes'), sizeArr);
         w.add(hashSection(algo, listName, 'names'), names);
@@ -285,6 +287,8 @@ export class DatabaseBuilder implements SignatureSink {
     w.add(SECTION.META_COUNTS, meta);
     w.add(SECTION.META_TEXT, Buffer.from(text.join('\n'), 'utf8'));
     w.add(SECTION.STRINGS, this.strings.bytes.toArray());
+    w.add(SECTION.HASH_NAME_BLOCKS, nameTable.blocks);
+    w.add(SECTION.HASH_NAME_DATA, nameTable.data);
     w.add(SECTION.PATTERNS, patterns.toArray());
     w.add(SECTION.SEGMENTS, segments.toArray());
     w.add(SECTION.PROGRAM, program.toArray());

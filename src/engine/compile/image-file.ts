@@ -13,7 +13,7 @@ import { crc32 } from 'node:zlib';
 import { EngineError } from '../errors.js';
 
 export const IMAGE_MAGIC = 'VIGILDB\0';
-export const IMAGE_FORMAT_VERSION = 1;
+export const IMAGE_FORMAT_VERSION = 2;
 const HEADER = 32;
 const ENTRY = 16;
 const MAX_IMAGE_BYTES = 0xffffffff;

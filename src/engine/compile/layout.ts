@@ -4,7 +4,9 @@ import type { HashAlgo } from '../signatures/model.js';
 export const SECTION = {
   META_COUNTS: 1, // u32[META_FIELDS]
   META_TEXT: 2, // u8: "key=value\n" lines (sources, versions, skipped reasons)
-  STRINGS: 3, // u8: StringBlob
+  STRINGS: 3, // u8: StringBlob (names of body and logical signatures)
+  HASH_NAME_BLOCKS: 4, // u32 offsets of blocks in HASH_NAME_DATA
+  HASH_NAME_DATA: 5, // u8 front-coded names of hash signatures
   PATTERNS: 200, // i32 records of PATTERN_FIELDS
   SEGMENTS: 201, // i32 records of SEGMENT_FIELDS
   PROGRAM: 202, // u8 bytecode
@@ -24,9 +26,9 @@ export const SECTION = {
 } as const;
 
 const ALGO_INDEX: Record<HashAlgo, number> = { md5: 0, sha1: 1, sha256: 2 };
-/** Hash table sections: prefix u32 (sorted), digests u8, sizes u32, names u32. */
-export function hashSection(algo: HashAlgo, list: 'detect' | 'allow', part: 'prefix' | 'digests' | 'sizes' | 'names'): number {
-  return 100 + ALGO_INDEX[algo] * 10 + (list === 'allow' ? 5 : 0) + ['prefix', 'digests', 'sizes', 'names'].indexOf(part);
+/** Hash table sections: digests u8 (sorted by their first 4 bytes), sizes u32, name ids u32. */
+export function hashSection(algo: HashAlgo, list: 'detect' | 'allow', part: 'digests' | 'sizes' | 'names'): number {
+  return 100 + ALGO_INDEX[algo] * 10 + (list === 'allow' ? 5 : 0) + ['digests', 'sizes', 'names'].indexOf(part);
 }
 /** Sorted distinct sizes over both lists of an algorithm: a hash is computed only for files of these sizes. */
 export function sizeSetSection(algo: HashAlgo): number {

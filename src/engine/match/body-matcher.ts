@@ -18,7 +18,7 @@
  */
 import type { Database } from '../database.js';
 import { META, P, S } from '../compile/layout.js';
-import { matchProgram } from './program.js';
+import { matchProgram, OP_LIT } from './program.js';
 
 /** Called for every pattern match; return true to stop the scan. */
 export type MatchHandler = (pattern: number, start: number, end: number) => boolean;
@@ -258,7 +258,13 @@ export class BodyMatcher {
       if (target !== 0 && target !== this.fileType) continue;
       const first = size - pats[p * P.FIELDS + P.OFFSET_VALUE]!;
       if (first < 0) continue; // ClamAV: an EOF-n offset before the start of the input has no position
-      const last = first + pats[p * P.FIELDS + P.MAX_SHIFT]!;
+      const maxShift = pats[p * P.FIELDS + P.MAX_SHIFT]!;
+      // Most EOF patterns start with a fixed byte at a fixed position: one comparison rules them out.
+      if (maxShift === 0) {
+        const prog = this.db.segments[pats[p * P.FIELDS + P.FIRST_SEGMENT]! * S.FIELDS + S.PROGRAM]!;
+        if (this.db.program[prog] === OP_LIT && (first >= size || this.buf[first - this.base] !== this.db.program[prog + 2])) continue;
+      }
+      const last = first + maxShift;
       for (let start = Math.max(first, this.base); start <= last && start <= size; start++) {
         const end = this.matchWholePattern(p, start - this.base);
         if (end >= 0) {

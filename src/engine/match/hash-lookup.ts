@@ -8,20 +8,22 @@ import type { HashTable } from '../database.js';
  * both an exact-size and an any-size entry.
  */
 export function findHashes(t: HashTable, digest: Uint8Array, size: number): number[] {
-  const n = t.prefix.length;
+  const n = t.count;
   if (n === 0) return [];
   const len = digest.length;
+  const d = t.digests;
+  const prefixAt = (i: number) => ((d[i * len]! << 24) | (d[i * len + 1]! << 16) | (d[i * len + 2]! << 8) | d[i * len + 3]!) >>> 0;
   const key = ((digest[0]! << 24) | (digest[1]! << 16) | (digest[2]! << 8) | digest[3]!) >>> 0;
   let lo = 0;
   let hi = n;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (t.prefix[mid]! < key) lo = mid + 1;
+    if (prefixAt(mid) < key) lo = mid + 1;
     else hi = mid;
   }
   let exact = -1;
   let any = -1;
-  for (let i = lo; i < n && t.prefix[i] === key; i++) {
+  for (let i = lo; i < n && prefixAt(i) === key; i++) {
     const s = t.sizes[i]!;
     if (s !== ANY_SIZE && s !== size) continue;
     let same = true;
