@@ -114,5 +114,41 @@ function definePlants() {
   return plants.map((p) => ({ ...p, line: p.sig(p.name) }));
 }
 
+/**
+ * Decoys: near misses of the planted signatures that neither scanner should report (a negative
+ * check of offsets, gaps, counts and target types).
+ */
+function defineDecoys() {
+  const decoys = [];
+  const add = (d) => decoys.push(d);
+  {
+    const [a, b, c] = pieces(2, 8, 6, 10);
+    const mid = Buffer.concat([a, Buffer.from([0x5a]), b, Buffer.alloc(13, 0x11), c]);
+    add({ file: 'decoy-02-gap-too-long.bin', feature: '{4-12} gap of 13 bytes', build: () => fileWith(102, 65_536, [[30_000, mid]]) });
+  }
+  {
+    const [a] = pieces(4, 24);
+    add({ file: 'decoy-04-eof-off-by-one.bin', feature: 'EOF-200 pattern at EOF-201', build: () => fileWith(104, 70_000, [[70_000 - 201, a]]) });
+  }
+  {
+    const [a] = pieces(5, 20);
+    add({ file: 'decoy-05-offset-off-by-one.bin', feature: 'offset-512 pattern at 513', build: () => fileWith(105, 10_000, [[513, a]]) });
+  }
+  {
+    const [s0, s1] = pieces(11, 14, 14);
+    add({ file: 'decoy-11-count-too-low.bin', feature: '0&1>2 with subsig 1 twice', build: () => fileWith(111, 60_000, [[1000, s0], [10_000, s1], [20_000, s1]]) });
+  }
+  {
+    const [a] = pieces(14, 24);
+    add({ file: 'decoy-14-pe-sig-not-pe.bin', feature: 'target-1 pattern in a non-PE file', build: () => fileWith(114, 80_000, [[2000, a]], Buffer.from('00112233', 'hex')) });
+  }
+  {
+    const [s0] = pieces(9, 16);
+    add({ file: 'decoy-09-ldb-half.bin', feature: '0&1 with only subsig 0', build: () => fileWith(109, 30_000, [[5000, s0]]) });
+  }
+  return decoys;
+}
+
 export const PLANTS = definePlants();
+export const DECOYS = defineDecoys();
 export const PLANTED_SUBDIR = 'planted';
