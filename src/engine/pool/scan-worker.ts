@@ -1,25 +1,25 @@
 /**
  * Worker-thread side of the scan pool: builds a scanner on the image the main thread loaded into
- * shared memory (no copy, no parse) and scans the files it is sent.
+ * shared memory (no copy, no parse) and scans the files it is sent, one at a time.
  */
-import { workerData } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { createScanner, type Scanner } from '../scanner.js';
-import type { PoolTask, PoolTaskResult, WorkerSetup } from './scan-pool.js';
+import type { FromWorker, ToWorker, WorkerSetup } from './scan-pool.js';
 
 const setup = workerData as WorkerSetup;
-let scanner: Scanner | null = null;
-let loadedGeneration = -1;
+let scanner: Promise<Scanner> = createScanner({ image: setup.image, allMatch: setup.allMatch, limits: setup.limits });
 
-export default async function scan(task: PoolTask): Promise<PoolTaskResult> {
-  if (scanner === null || loadedGeneration !== task.generation) {
-    const image = task.image ?? setup.image;
-    scanner = await createScanner({ image, allMatch: setup.allMatch, limits: setup.limits });
-    loadedGeneration = task.generation;
+parentPort!.on('message', async (m: ToWorker) => {
+  if (m.kind === 'reload') {
+    scanner = createScanner({ image: m.image, allMatch: setup.allMatch, limits: setup.limits });
+    return;
   }
+  let reply: FromWorker;
   try {
-    return { ok: true, result: await scanner.scanFile(task.path, { path: task.displayPath }) };
+    reply = { id: m.id, outcome: { ok: true, result: await (await scanner).scanFile(m.path, { path: m.displayPath }) } };
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    return { ok: false, code: err.code ?? 'EIO', message: err.message };
+    reply = { id: m.id, outcome: { ok: false, code: err.code ?? 'EIO', message: err.message } };
   }
-}
+  parentPort!.postMessage(reply);
+});
