@@ -99,7 +99,7 @@ export class DatabaseBuilder implements SignatureSink {
   countIgnored(): void {
     this.ignoredCount++;
   }
-  skip(reason: string): void {
+  countSkipped(reason: string): void {
     this.skipped.set(reason, (this.skipped.get(reason) ?? 0) + 1);
   }
   addSource(info: SourceInfo): void {

@@ -89,7 +89,7 @@ export function loadSourceBuffer(name: string, data: Uint8Array, sink: Signature
   if (kind === 'quiet') return;
   if (kind === 'ignored') {
     problems.push({ file: name, line: 0, code: 'W103', message: `${extname(name)} databases are not supported yet; file ignored` });
-    sink.skip(`${extname(name)} file`);
+    sink.countSkipped(`${extname(name)} file`);
     return;
   }
   if (kind === null) {
@@ -102,7 +102,7 @@ export function loadSourceBuffer(name: string, data: Uint8Array, sink: Signature
   }
   const text = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('latin1');
   const suffix = official ? '' : UNOFFICIAL_SUFFIX;
-  const skipped = (reason: string) => sink.skip(reason);
+  const skipped = (reason: string) => sink.countSkipped(reason);
   const warn = (e: unknown, lineText: string) => {
     if (e instanceof SignatureLineError && e.code.startsWith('W')) {
       // Counted by kind of reason, not by signature: quoted values and subsignature numbers dropped.

@@ -87,6 +87,6 @@ export interface SignatureSink {
   /** Counts a signature dropped by an ignore list. */
   countIgnored(): void;
   /** Counts a signature that was recognised but not loaded, by reason. */
-  skip(reason: string): void;
+  countSkipped(reason: string): void;
   addSource(info: SourceInfo): void;
 }
