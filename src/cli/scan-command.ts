@@ -1,4 +1,5 @@
 /** `vigil scan`: clamscan's options and output, plus --json, a progress bar and a worker pool. */
+import { stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { MultiBar, Presets, type SingleBar } from 'cli-progress';
 import { createScanner, defaultWorkerCount, formatProblem, openDatabase, ScanPool, type PoolTaskResult, type ScanResult } from '../engine/index.js';
@@ -119,7 +120,8 @@ async function runScan(paths: string[], flags: ScanFlags): Promise<number> {
   }
   // Skipped signatures are announced when sources are compiled (and always with -v), not on every cached start.
   if (flags.verbose) for (const w of opened.warnings) process.stderr.write(`${formatProblem(w)}\n`);
-  const skipped = opened.db.info().skipped;
+  const dbInfo = opened.db.info();
+  const skipped = dbInfo.skipped;
   if (skipped > 0 && (flags.verbose || opened.compiled)) {
     process.stderr.write(`WARNING: ${skipped} signature(s) use features Vigil does not support yet and were skipped; 'vigil db verify' lists them\n`);
   }
@@ -132,7 +134,7 @@ async function runScan(paths: string[], flags: ScanFlags): Promise<number> {
     else process.stdout.write(`${line}\n`);
   };
   const report = new ScanReport({ json: flags.json ?? false, infectedOnly: flags.infected ?? false, suppressOk: flags.suppressOkResults ?? false, write }, started);
-  report.knownSignatures = opened.db.info().knownSignatures;
+  report.knownSignatures = dbInfo.knownSignatures;
   const scanner = await createScanner({ image: opened.bytes, allMatch: flags.allmatch ?? false, limits });
   const pool = usePool ? new ScanPool({ image: opened.bytes, allMatch: flags.allmatch ?? false, limits: scanner.limits }, jobs) : null;
 
@@ -214,7 +216,6 @@ async function runScan(paths: string[], flags: ScanFlags): Promise<number> {
 }
 
 async function anyDirectory(paths: string[]): Promise<boolean> {
-  const { stat } = await import('node:fs/promises');
   for (const p of paths) {
     try {
       if ((await stat(p)).isDirectory()) return true;

@@ -124,8 +124,4 @@ export class ImageReader {
     const e = this.entry(id, 3);
     return new Int32Array(this.bytes.buffer, e.offset, e.length / 4);
   }
-  f64(id: number): Float64Array {
-    const e = this.entry(id, 4);
-    return new Float64Array(this.bytes.buffer, e.offset, e.length / 8);
-  }
 }
