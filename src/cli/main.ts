@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** The `vigil` command. Each sub-command lives in its own file; this one only wires them. */
 import { Command, CommanderError } from 'commander';
+import { registerAuditCommand } from './audit-command.js';
 import { registerDbCommand } from './db-command.js';
 import { EXIT_ERROR } from './exit-codes.js';
 import { registerScanCommand } from './scan-command.js';
@@ -16,6 +17,7 @@ program
 
 registerScanCommand(program);
 registerDbCommand(program);
+registerAuditCommand(program);
 
 try {
   await program.parseAsync(process.argv);
