@@ -1,4 +1,5 @@
 /** The CLI's exit codes, as clamscan's: the one place errors become numbers. */
+import { GeoError, PolicyError, StoreError } from '../cloud/index.js';
 import { EngineError, formatProblem, isWarning } from '../engine/index.js';
 
 export const EXIT_CLEAN = 0;
@@ -17,8 +18,15 @@ export function reportError(e: unknown): number {
     process.stderr.write(`ERROR: ${e.message}${errors > 0 && !e.message.includes('error') ? what : ''}\n`);
     return EXIT_ERROR;
   }
-  if (e instanceof UsageError) {
-    process.stderr.write(`ERROR: ${e.message}\n`);
+  if (e instanceof PolicyError) {
+    process.stderr.write(`ERROR: ${e.issues.length > 1 ? 'invalid input:' : e.message}\n`);
+    if (e.issues.length > 1) for (const i of e.issues) process.stderr.write(`  ${i.path.join('.') || '(root)'}: ${i.message}\n`);
+    return EXIT_ERROR;
+  }
+  if (e instanceof UsageError || e instanceof StoreError || e instanceof GeoError || (e as { name?: string })?.name === 'ApiError') {
+    const details = (e as { details?: { path: string; message: string }[] }).details ?? [];
+    process.stderr.write(`ERROR: ${(e as Error).message}\n`);
+    for (const d of details.length > 1 ? details : []) process.stderr.write(`  ${d.path}: ${d.message}\n`);
     return EXIT_ERROR;
   }
   process.stderr.write(`ERROR: ${(e as Error)?.stack ?? String(e)}\n`);

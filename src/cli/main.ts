@@ -2,6 +2,7 @@
 /** The `vigil` command. Each sub-command lives in its own file; this one only wires them. */
 import { Command, CommanderError } from 'commander';
 import { registerAuditCommand } from './audit-command.js';
+import { registerCloudCommand } from './cloud-command.js';
 import { registerDbCommand } from './db-command.js';
 import { EXIT_ERROR } from './exit-codes.js';
 import { registerScanCommand } from './scan-command.js';
@@ -13,11 +14,13 @@ program
   .description('Vigil: an open, auditable antivirus. Scans with ClamAV-format signatures.')
   .version(vigilVersion(), '-V, --version')
   .showHelpAfterError('(run with --help for usage)')
+  .enablePositionalOptions()
   .exitOverride();
 
 registerScanCommand(program);
 registerDbCommand(program);
 registerAuditCommand(program);
+registerCloudCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,0 +1,56 @@
+/**
+ * First start: a store with no vendor tenant gets one, with an operator user and a token printed
+ * once. Later starts reuse the data. `mintOperatorToken` is the recovery path for whoever holds
+ * the data folder (or the database URL), which is already full control.
+ */
+import { createTenant, createUser, getUser, type Actor } from './accounts/accounts.js';
+import { createToken } from './accounts/tokens.js';
+import type { Store } from './store/store.js';
+
+export interface Bootstrap {
+  created: boolean;
+  vendorTenantId: string;
+  /** The operator token, present only when it was just created. */
+  operatorToken?: string;
+}
+
+async function vendorOperator(store: Store): Promise<{ tenantId: string; userId: string } | undefined> {
+  return store.get<{ tenantId: string; userId: string }>(
+    `SELECT t.id AS "tenantId", u.id AS "userId" FROM tenants t JOIN users u ON u.tenant_id = t.id
+      WHERE t.kind = 'vendor' AND u.role = 'operator' AND u.disabled_at IS NULL ORDER BY u.created_at LIMIT 1`,
+  );
+}
+
+export async function ensureVendor(store: Store, now: Date, tokenLifetimeDays: number): Promise<Bootstrap> {
+  const existing = await vendorOperator(store);
+  if (existing) return { created: false, vendorTenantId: existing.tenantId };
+  const actor: Actor = { name: 'system', now };
+  return store.transaction(async (tx) => {
+    const tenant = await createTenant(tx, { name: 'Vendor', kind: 'vendor', country: null }, actor);
+    const user = await createUser(tx, { tenantId: tenant.id, name: 'operator', role: 'operator' }, actor);
+    const { token } = await createToken(
+      tx,
+      { tenantId: tenant.id, role: 'operator', userId: user.id, endpointId: null, label: 'first operator token', expiresAt: expiry(now, tokenLifetimeDays) },
+      actor,
+    );
+    return { created: true, vendorTenantId: tenant.id, operatorToken: token };
+  });
+}
+
+function expiry(now: Date, days: number): Date | null {
+  return days > 0 ? new Date(now.getTime() + days * 86_400_000) : null;
+}
+
+export async function mintOperatorToken(store: Store, now: Date, actorName: string, tokenLifetimeDays: number): Promise<string> {
+  const found = (await vendorOperator(store)) ?? (await ensureVendor(store, now, tokenLifetimeDays), await vendorOperator(store));
+  if (!found) throw new Error('no operator user could be found or created');
+  const user = await getUser(store, found.userId);
+  return store.transaction(async (tx) => {
+    const { token } = await createToken(
+      tx,
+      { tenantId: found.tenantId, role: 'operator', userId: found.userId, endpointId: null, label: `operator token for ${user?.name ?? 'operator'} (minted locally)`, expiresAt: expiry(now, tokenLifetimeDays) },
+      { name: actorName, now },
+    );
+    return token;
+  });
+}

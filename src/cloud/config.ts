@@ -1,0 +1,25 @@
+/** The cloud service's settings, with their defaults and units. */
+export interface CloudConfig {
+  /** Largest request body accepted, in bytes (larger: 413). */
+  bodyLimitBytes: number;
+  /** Requests one token (or, unauthenticated, one address) may make per `rateLimitWindowMs`. */
+  rateLimitMax: number;
+  rateLimitWindowMs: number;
+  /** Addresses or CIDRs of reverse proxies whose `X-Forwarded-For` is believed; none by default. */
+  trustedProxies: string[];
+  /** Longest page of a list endpoint. */
+  maxPageSize: number;
+  /** Default lifetime of a new token, in days (0: no expiry). */
+  tokenLifetimeDays: number;
+}
+
+export const DEFAULT_CONFIG: CloudConfig = {
+  bodyLimitBytes: 1024 * 1024,
+  rateLimitMax: 600,
+  rateLimitWindowMs: 60_000,
+  trustedProxies: [],
+  maxPageSize: 1000,
+  tokenLifetimeDays: 90,
+};
+
+export type Clock = () => Date;

@@ -1,0 +1,101 @@
+/**
+ * One declaration per API route: method, path, who may call it, and zod schemas for its body,
+ * query and path parameters. The same declaration registers the route (authenticating, then
+ * validating every part with unknown fields rejected) and feeds the OpenAPI document, so the
+ * documentation cannot drift from what the server checks.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ZodType } from 'zod';
+import type { Principal, Role } from '../auth/roles.js';
+import { HttpError, validationError } from './http-error.js';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface RouteContext<B, Q, P, Who> {
+  body: B;
+  query: Q;
+  params: P;
+  principal: Who;
+  request: FastifyRequest;
+  reply: FastifyReply;
+}
+
+interface RouteBase<B, Q, P, Who> {
+  method: HttpMethod;
+  /** Fastify path syntax: `/v1/tenants/:tenantId`. */
+  url: string;
+  summary: string;
+  tag: string;
+  body?: ZodType<B>;
+  query?: ZodType<Q>;
+  params?: ZodType<P>;
+  /** The success body, for the OpenAPI document. */
+  response?: ZodType;
+  /** The success status (default 200). */
+  status?: number;
+  /** Non-JSON success content type, e.g. JSON lines. */
+  produces?: string;
+  handler(ctx: RouteContext<B, Q, P, Who>): Promise<unknown>;
+}
+
+export interface AuthedRoute<B = unknown, Q = unknown, P = unknown> extends RouteBase<B, Q, P, Principal> {
+  roles: readonly Role[];
+}
+
+export interface PublicRoute<B = unknown, Q = unknown, P = unknown> extends RouteBase<B, Q, P, Principal | null> {
+  roles: 'public';
+}
+
+export type AnyRoute = AuthedRoute<any, any, any> | PublicRoute<any, any, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** Identity functions that only carry types from the schemas to the handler. */
+export function defineRoute<B = undefined, Q = undefined, P = undefined>(route: AuthedRoute<B, Q, P>): AnyRoute {
+  return route as AnyRoute;
+}
+export function definePublicRoute<B = undefined, Q = undefined, P = undefined>(route: PublicRoute<B, Q, P>): AnyRoute {
+  return route as AnyRoute;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+}
+
+function parsePart<T>(part: 'body' | 'query' | 'params', schema: ZodType<T> | undefined, value: unknown): T {
+  if (!schema) {
+    // A route without a body schema takes no body at all.
+    if (part === 'body' && value !== undefined && value !== null) throw new HttpError(400, 'invalid_request', 'this endpoint takes no request body', [{ path: 'body', message: 'unexpected body' }]);
+    return undefined as T;
+  }
+  const result = schema.safeParse(value ?? (part === 'body' ? undefined : {}));
+  if (!result.success) throw validationError(part, result.error);
+  return result.data;
+}
+
+export function registerRoute(app: FastifyInstance, route: AnyRoute): void {
+  app.route({
+    method: route.method,
+    url: route.url,
+    config: { roles: route.roles },
+    handler: async (request, reply) => {
+      if (route.roles !== 'public') {
+        const principal = request.principal;
+        if (!principal) throw new HttpError(401, 'unauthenticated', 'a bearer token is required', [{ path: 'header.authorization', message: 'missing' }], { 'www-authenticate': 'Bearer' });
+        if (!route.roles.includes(principal.role)) throw new HttpError(403, 'forbidden', `role ${principal.role} may not ${route.method} ${route.url}`);
+      }
+      const ctx = {
+        params: parsePart('params', route.params, request.params),
+        query: parsePart('query', route.query, request.query),
+        body: parsePart('body', route.body, request.body),
+        principal: request.principal,
+        request,
+        reply,
+      };
+      const result = await (route.handler as (c: typeof ctx) => Promise<unknown>)(ctx);
+      if (reply.sent) return reply;
+      reply.status(route.status ?? 200);
+      return result;
+    },
+  });
+}

@@ -1,0 +1,172 @@
+/** Jurisdiction rules, decisions, what-if and timeline over HTTP. */
+import { z } from 'zod';
+import { actorFor } from '../accounts/accounts.js';
+import { HttpError, notFound } from '../http/http-error.js';
+import { defineRoute, type AnyRoute } from '../http/route.js';
+import { countryCode } from '../http/schemas.js';
+import type { CloudServices } from '../services.js';
+import { POLICY_ACTIONS } from './actions.js';
+import { decide, type PolicySubject } from './decide.js';
+import { passGate } from './gate.js';
+import { ruleInputSchema, ruleSetSchema, toPolicyRule } from './rule.js';
+import { createRule, getRuleHistory, getRuleVersion, listRules, retireRule, updateRule, type RuleChangeOutcome } from './rule-store.js';
+import { timeline } from './timeline.js';
+
+const ruleParams = z.strictObject({ ruleId: z.string().min(1).max(64) });
+const jurisdiction = z.string().regex(/^[A-Z]{2}(?:-[A-Z0-9]{1,3})?$/, 'an ISO 3166-1 alpha-2 or 3166-2 code, e.g. US or US-CA');
+const instant = z.iso.datetime({ offset: true });
+const READERS = ['operator', 'auditor', 'customer-admin'] as const;
+
+function changed(outcome: RuleChangeOutcome, id: string) {
+  if (outcome === 'not_found') throw notFound(`rule ${id}`);
+  if (outcome === 'retired') throw new HttpError(409, 'conflict', `rule ${id} is retired; create a new rule instead`);
+  return outcome;
+}
+
+export function policyRoutes(s: CloudServices): AnyRoute[] {
+  return [
+    defineRoute({
+      method: 'GET',
+      url: '/v1/policy/rules',
+      tag: 'policy',
+      summary: 'Rules in force (and retired ones with include_retired=true)',
+      roles: READERS,
+      query: z.strictObject({ include_retired: z.enum(['true', 'false']).optional() }),
+      handler: async ({ query }) => ({ rules: await listRules(s.store, query.include_retired === 'true') }),
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/v1/policy/rules',
+      tag: 'policy',
+      summary: 'Create a rule',
+      roles: ['operator'],
+      status: 201,
+      body: ruleInputSchema,
+      handler: ({ body, principal }) => s.store.transaction((tx) => createRule(tx, body, actorFor(principal, s.now()))),
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/v1/policy/import',
+      tag: 'policy',
+      summary: 'Create every rule of a rule set, all or none',
+      roles: ['operator'],
+      status: 201,
+      body: ruleSetSchema,
+      handler: async ({ body, principal }) => {
+        const actor = actorFor(principal, s.now());
+        const rules = await s.store.transaction(async (tx) => {
+          const created = [];
+          for (const rule of body.rules) created.push(await createRule(tx, rule, actor));
+          return created;
+        });
+        return { name: body.name, rules };
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/v1/policy/rules/:ruleId',
+      tag: 'policy',
+      summary: 'A rule with every version it has had',
+      roles: READERS,
+      params: ruleParams,
+      handler: async ({ params }) => {
+        const versions = await getRuleHistory(s.store, params.ruleId);
+        if (versions.length === 0) throw notFound(`rule ${params.ruleId}`);
+        const last = versions[versions.length - 1]!;
+        return { id: params.ruleId, current_version: last.version, retired: last.change === 'retire', rule: last.rule, versions };
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/v1/policy/rules/:ruleId/versions/:version',
+      tag: 'policy',
+      summary: 'One version of a rule',
+      roles: READERS,
+      params: z.strictObject({ ruleId: z.string().min(1).max(64), version: z.coerce.number().int().min(1) }),
+      handler: async ({ params }) => (await getRuleVersion(s.store, params.ruleId, params.version)) ?? Promise.reject(notFound(`rule ${params.ruleId} version ${params.version}`)),
+    }),
+    defineRoute({
+      method: 'PUT',
+      url: '/v1/policy/rules/:ruleId',
+      tag: 'policy',
+      summary: 'Replace a rule (adds a version)',
+      roles: ['operator'],
+      params: ruleParams,
+      body: ruleInputSchema,
+      handler: async ({ params, body, principal }) => changed(await s.store.transaction((tx) => updateRule(tx, params.ruleId, body, actorFor(principal, s.now()))), params.ruleId),
+    }),
+    defineRoute({
+      method: 'DELETE',
+      url: '/v1/policy/rules/:ruleId',
+      tag: 'policy',
+      summary: 'Retire a rule (its versions stay readable)',
+      roles: ['operator'],
+      params: ruleParams,
+      handler: async ({ params, principal }) => changed(await s.store.transaction((tx) => retireRule(tx, params.ruleId, actorFor(principal, s.now()))), params.ruleId),
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/v1/policy/what-if',
+      tag: 'policy',
+      summary: 'What would be decided for this subject, action and instant (not recorded)',
+      roles: READERS,
+      body: z.strictObject({
+        action: z.enum(POLICY_ACTIONS),
+        location: jurisdiction.optional(),
+        person: jurisdiction.optional(),
+        product: z.string().min(1).max(200).optional(),
+        at: instant.optional(),
+      }),
+      handler: async ({ body }) => {
+        const subject: PolicySubject = {};
+        if (body.location) subject.location = body.location;
+        if (body.person) subject.person = body.person;
+        if (body.product) subject.product = body.product;
+        return decide(await s.rules.current(s.store), subject, body.action, body.at ? new Date(body.at) : s.now());
+      },
+    }),
+    defineRoute({
+      method: 'GET',
+      url: '/v1/policy/timeline',
+      tag: 'policy',
+      summary: 'Every change of decision over time for a jurisdiction',
+      roles: READERS,
+      query: z.strictObject({
+        jurisdiction,
+        attribute: z.enum(['location', 'person']).optional(),
+        action: z.enum(POLICY_ACTIONS).optional(),
+      }),
+      handler: async ({ query }) => ({
+        jurisdiction: query.jurisdiction,
+        attribute: query.attribute ?? 'location',
+        changes: timeline(await s.rules.current(s.store), {
+          jurisdiction: query.jurisdiction,
+          attribute: query.attribute ?? 'location',
+          ...(query.action ? { actions: [query.action] } : {}),
+        }),
+      }),
+    }),
+    defineRoute({
+      method: 'POST',
+      url: '/v1/policy/decisions',
+      tag: 'policy',
+      summary: 'Ask the gate for an action now; the decision is recorded in the audit log',
+      roles: ['endpoint', 'customer-admin', 'operator'],
+      body: z.strictObject({
+        action: z.enum(POLICY_ACTIONS),
+        product: z.string().min(1).max(200).optional(),
+        declared_location: countryCode.optional(),
+      }),
+      handler: async ({ body, principal, request }) => {
+        const outcome = await passGate(s.store, s.rules, { principal, action: body.action, ip: request.ip, product: body.product, declaredLocation: body.declared_location }, s.now());
+        return { ...outcome.decision, subject: outcome.subject, location_source: outcome.locationSource, audit_seq: outcome.auditSeq };
+      },
+    }),
+  ];
+}
+
+/** Checks a rule set file before it is sent anywhere (used by the import command). */
+export function checkRuleSet(input: unknown): void {
+  const set = ruleSetSchema.parse(input);
+  set.rules.forEach((r, i) => toPolicyRule(`rules.${i}`, 1, r));
+}

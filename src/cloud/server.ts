@@ -1,0 +1,69 @@
+/**
+ * The cloud HTTP service: Fastify with one error shape, bearer-token authentication on every
+ * non-public route, per-token rate limits, and the routes of each area. `buildCloudServer` makes
+ * an app for in-process tests (`app.inject`); `startCloudServer` also listens and wires graceful
+ * shutdown: Fastify stops accepting, in-flight requests finish, then the store is closed.
+ */
+import rateLimit from '@fastify/rate-limit';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { accountRoutes } from './accounts/account-routes.js';
+import { authenticate } from './accounts/tokens.js';
+import { auditRoutes } from './audit/audit-routes.js';
+import { DEFAULT_CONFIG, type CloudConfig, type Clock } from './config.js';
+import { HttpError, sendError } from './http/http-error.js';
+import { registerRoute, type AnyRoute } from './http/route.js';
+import { systemRoutes } from './http/system-routes.js';
+import { ActiveRules } from './policy/rule-store.js';
+import { policyRoutes } from './policy/policy-routes.js';
+import type { CloudServices } from './services.js';
+import type { Store } from './store/store.js';
+
+export interface CloudServerOptions {
+  store: Store;
+  config?: Partial<CloudConfig>;
+  now?: Clock;
+  version?: string;
+  logger?: FastifyServerOptions['logger'];
+}
+
+export async function buildCloudServer(options: CloudServerOptions): Promise<FastifyInstance> {
+  const config: CloudConfig = { ...DEFAULT_CONFIG, ...options.config };
+  const services: CloudServices = { store: options.store, rules: new ActiveRules(), config, now: options.now ?? (() => new Date()), version: options.version ?? '0.0.0' };
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: config.bodyLimitBytes,
+    trustProxy: config.trustedProxies.length > 0 ? config.trustedProxies : false,
+    return503OnClosing: true,
+  });
+  app.decorateRequest('principal', null);
+  app.setErrorHandler((error, request, reply) => sendError(error, request, reply));
+  app.setNotFoundHandler((request, reply) => sendError(new HttpError(404, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}`), request, reply));
+
+  // Authentication runs first, for every request that carries a token, so rate limiting can key on it.
+  app.addHook('onRequest', async (request) => {
+    const header = request.headers.authorization;
+    if (header === undefined) return;
+    const match = /^Bearer (\S+)$/.exec(header);
+    const result = match ? await authenticate(services.store, match[1]!, services.now()) : 'malformed';
+    if (typeof result === 'string') {
+      request.log.info({ reason: result }, 'token refused');
+      throw new HttpError(401, 'unauthenticated', 'the bearer token is invalid, expired or revoked', [{ path: 'header.authorization', message: 'invalid token' }], { 'www-authenticate': 'Bearer error="invalid_token"' });
+    }
+    request.principal = result;
+  });
+
+  await app.register(rateLimit, {
+    global: true,
+    max: config.rateLimitMax,
+    timeWindow: config.rateLimitWindowMs,
+    hook: 'preHandler',
+    keyGenerator: (request) => (request.principal ? `token:${request.principal.tokenId}` : `ip:${request.ip}`),
+    errorResponseBuilder: (_request, context) => new HttpError(429, 'rate_limited', `rate limit of ${context.max} requests exceeded; retry in ${context.after}`),
+  });
+
+  const routes: AnyRoute[] = [];
+  routes.push(...systemRoutes(services.version, () => routes), ...accountRoutes(services), ...policyRoutes(services), ...auditRoutes(services));
+  for (const route of routes) registerRoute(app, route);
+  await app.ready();
+  return app;
+}

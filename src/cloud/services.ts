@@ -1,0 +1,12 @@
+/** What route handlers share: the store, the cached rule set, the settings and the clock. */
+import type { CloudConfig, Clock } from './config.js';
+import type { ActiveRules } from './policy/rule-store.js';
+import type { Store } from './store/store.js';
+
+export interface CloudServices {
+  store: Store;
+  rules: ActiveRules;
+  config: CloudConfig;
+  now: Clock;
+  version: string;
+}

@@ -1,0 +1,89 @@
+/**
+ * Numbered schema migrations, run on start for both stores. Each runs in its own transaction
+ * together with the row that records it, so a migration is either wholly applied or not at all,
+ * whatever moment the process dies at (both SQLite and PostgreSQL have transactional DDL). On
+ * PostgreSQL an advisory lock keeps two processes starting together from racing. A store whose
+ * schema is newer than this code is refused rather than used.
+ */
+import { StoreError, type Dialect, type Store } from './store.js';
+
+export interface Migration {
+  id: number;
+  name: string;
+  /** Statements, or per-dialect statements where the two differ. */
+  up: readonly string[] | Readonly<Record<Dialect, readonly string[]>>;
+}
+
+const GENESIS = '0'.repeat(64);
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    id: 1,
+    name: 'accounts, tokens, policy rules, audit log, geo table',
+    up: [
+      `CREATE TABLE tenants (
+         id TEXT PRIMARY KEY, name TEXT NOT NULL, kind TEXT NOT NULL CHECK (kind IN ('vendor', 'customer')),
+         country TEXT, created_at TEXT NOT NULL)`,
+      `CREATE TABLE users (
+         id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL REFERENCES tenants(id), name TEXT NOT NULL,
+         role TEXT NOT NULL CHECK (role IN ('operator', 'customer-admin', 'auditor')),
+         created_at TEXT NOT NULL, disabled_at TEXT)`,
+      `CREATE INDEX users_tenant ON users (tenant_id)`,
+      `CREATE TABLE endpoints (
+         id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL REFERENCES tenants(id), name TEXT NOT NULL,
+         country TEXT, created_at TEXT NOT NULL, disabled_at TEXT)`,
+      `CREATE INDEX endpoints_tenant ON endpoints (tenant_id)`,
+      `CREATE TABLE tokens (
+         id TEXT PRIMARY KEY, secret_hash TEXT NOT NULL, tenant_id TEXT NOT NULL REFERENCES tenants(id),
+         role TEXT NOT NULL, user_id TEXT REFERENCES users(id), endpoint_id TEXT REFERENCES endpoints(id),
+         label TEXT NOT NULL, created_at TEXT NOT NULL, created_by TEXT, expires_at TEXT, revoked_at TEXT)`,
+      `CREATE INDEX tokens_tenant ON tokens (tenant_id)`,
+      `CREATE TABLE policy_rules (
+         id TEXT PRIMARY KEY, current_version INTEGER NOT NULL, created_at TEXT NOT NULL, retired_at TEXT)`,
+      `CREATE TABLE policy_rule_versions (
+         rule_id TEXT NOT NULL REFERENCES policy_rules(id), version INTEGER NOT NULL,
+         change TEXT NOT NULL CHECK (change IN ('create', 'update', 'retire')),
+         body TEXT NOT NULL, changed_by TEXT, changed_at TEXT NOT NULL, PRIMARY KEY (rule_id, version))`,
+      `CREATE TABLE policy_state (id INTEGER PRIMARY KEY CHECK (id = 1), revision INTEGER NOT NULL)`,
+      `INSERT INTO policy_state (id, revision) VALUES (1, 0)`,
+      `CREATE TABLE audit_log (
+         seq BIGINT PRIMARY KEY, at TEXT NOT NULL, kind TEXT NOT NULL, actor TEXT, tenant_id TEXT,
+         data TEXT NOT NULL, prev TEXT NOT NULL, hash TEXT NOT NULL)`,
+      `CREATE INDEX audit_log_tenant ON audit_log (tenant_id, seq)`,
+      `CREATE TABLE audit_head (id INTEGER PRIMARY KEY CHECK (id = 1), seq BIGINT NOT NULL, hash TEXT NOT NULL)`,
+      `INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '${GENESIS}')`,
+      `CREATE TABLE geo_ranges (start_key TEXT PRIMARY KEY, end_key TEXT NOT NULL, country TEXT NOT NULL)`,
+      `CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL)`,
+    ],
+  },
+];
+
+const MIGRATION_LOCK = 7_315_001; // arbitrary, fixed: the advisory lock key for migrations
+
+export async function migrate(store: Store, migrations: readonly Migration[] = MIGRATIONS): Promise<number[]> {
+  await store.run(`CREATE TABLE IF NOT EXISTS schema_migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`);
+  const known = Math.max(0, ...migrations.map((m) => m.id));
+  const newest = (await store.get<{ id: number | null }>('SELECT MAX(id) AS id FROM schema_migrations'))?.id ?? 0;
+  if (newest > known) {
+    throw new StoreError('STORE_VERSION', `the store's schema is at migration ${newest}, newer than this Vigil knows (${known}); upgrade Vigil`);
+  }
+  const applied: number[] = [];
+  for (const migration of [...migrations].sort((a, b) => a.id - b.id)) {
+    await store.transaction(async (tx) => {
+      if (tx.dialect === 'postgres') await tx.run(`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`);
+      const done = await tx.get('SELECT id FROM schema_migrations WHERE id = ?', [migration.id]);
+      if (done) return;
+      const statements = Array.isArray(migration.up) ? migration.up : (migration.up as Record<Dialect, readonly string[]>)[tx.dialect];
+      for (const sql of statements as readonly string[]) {
+        try {
+          await tx.run(sql);
+        } catch (e) {
+          throw new StoreError('STORE_MIGRATION', `migration ${migration.id} (${migration.name}) failed: ${(e as Error).message}`, { cause: e });
+        }
+      }
+      await tx.run('INSERT INTO schema_migrations (id, name, applied_at) VALUES (?, ?, ?)', [migration.id, migration.name, new Date().toISOString()]);
+      applied.push(migration.id);
+    });
+  }
+  return applied;
+}

@@ -1,0 +1,99 @@
+/**
+ * The embedded store: one better-sqlite3 connection in WAL mode with synchronous=FULL, so a write
+ * that returned survives a kill -9 (and a power cut). better-sqlite3 is synchronous, but callers
+ * are async and may await between statements of a transaction; every operation therefore goes
+ * through one queue, so a transaction never interleaves with anything else on the connection.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { StoreError, type Queryable, type SqlValue, type Store } from './store.js';
+
+export function openSqliteStore(file: string): Store {
+  mkdirSync(dirname(file), { recursive: true });
+  let db: Database.Database;
+  try {
+    db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+  } catch (e) {
+    throw new StoreError('STORE_OPEN', `cannot open SQLite store ${file}: ${(e as Error).message}`, { cause: e });
+  }
+  return new SqliteStore(db, file);
+}
+
+class SqliteStore implements Store {
+  readonly dialect = 'sqlite' as const;
+  readonly description: string;
+  private readonly statements = new Map<string, Database.Statement>();
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly inTransaction = new AsyncLocalStorage<true>();
+  private closed = false;
+  private readonly direct: Queryable;
+
+  constructor(
+    private readonly db: Database.Database,
+    file: string,
+  ) {
+    this.description = `sqlite:${file}`;
+    this.direct = {
+      dialect: 'sqlite',
+      all: async <T>(sql: string, params: readonly SqlValue[] = []) => this.prepare(sql).all(...params) as T[],
+      get: async <T>(sql: string, params: readonly SqlValue[] = []) => this.prepare(sql).get(...params) as T | undefined,
+      run: async (sql: string, params: readonly SqlValue[] = []) => ({ changes: this.prepare(sql).run(...params).changes }),
+    };
+  }
+
+  all<T>(sql: string, params?: readonly SqlValue[]): Promise<T[]> {
+    return this.serialise(() => this.direct.all<T>(sql, params));
+  }
+  get<T>(sql: string, params?: readonly SqlValue[]): Promise<T | undefined> {
+    return this.serialise(() => this.direct.get<T>(sql, params));
+  }
+  run(sql: string, params?: readonly SqlValue[]): Promise<{ changes: number }> {
+    return this.serialise(() => this.direct.run(sql, params));
+  }
+
+  transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
+    return this.serialise(async () => {
+      this.db.exec('BEGIN IMMEDIATE');
+      try {
+        const result = await this.inTransaction.run(true, () => work(this.direct));
+        this.db.exec('COMMIT');
+        return result;
+      } catch (e) {
+        if (this.db.inTransaction) this.db.exec('ROLLBACK');
+        throw e;
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.serialise(async () => undefined);
+    this.closed = true;
+    this.db.close();
+  }
+
+  private prepare(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  private serialise<T>(op: () => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new StoreError('STORE_CLOSED', 'the store is closed'));
+    if (this.inTransaction.getStore()) {
+      return Promise.reject(new StoreError('STORE_NESTED', 'inside a transaction, query through its handle, not the store'));
+    }
+    const next = this.queue.then(op, op);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+}
