@@ -40,6 +40,37 @@ class LineLengthGuard extends Transform {
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
     if (this.overflowLine !== undefined) return done();
+    const cut = chunk.indexOf(0x0d) === -1 ? this.scanLf(chunk) : this.scanBytes(chunk);
+    if (cut === -1) {
+      this.push(chunk);
+    } else {
+      this.overflowLine = this.line;
+      this.push(chunk.subarray(0, cut));
+      this.push(null);
+      this.emit('overflow');
+    }
+    done();
+  }
+
+  /** For chunks without CR (the usual case): native search for LF. Returns where a line overflows, or -1. */
+  private scanLf(chunk: Buffer): number {
+    let pos = 0;
+    for (;;) {
+      const lf = chunk.indexOf(0x0a, pos);
+      const end = lf === -1 ? chunk.length : lf;
+      if (end > pos) this.afterCR = false;
+      this.length += end - pos;
+      if (this.length > this.maxBytes) return end - (this.length - this.maxBytes);
+      if (lf === -1) return -1;
+      if (!this.afterCR) this.line++;
+      this.length = 0;
+      this.afterCR = false;
+      pos = lf + 1;
+    }
+  }
+
+  /** Byte by byte, for chunks holding a CR (CR LF counts as one line end, a lone CR as one too). */
+  private scanBytes(chunk: Buffer): number {
     for (let i = 0; i < chunk.length; i++) {
       const b = chunk[i];
       if (b === 0x0a) {
@@ -52,17 +83,10 @@ class LineLengthGuard extends Transform {
         this.afterCR = true;
       } else {
         this.afterCR = false;
-        if (++this.length > this.maxBytes) {
-          this.overflowLine = this.line;
-          this.push(chunk.subarray(0, i));
-          this.push(null);
-          this.emit('overflow');
-          return done();
-        }
+        if (++this.length > this.maxBytes) return i;
       }
     }
-    this.push(chunk);
-    done();
+    return -1;
   }
 }
 
@@ -172,7 +196,7 @@ async function verifyCommand(file: string, flags: VerifyFlags): Promise<number> 
   if (flags.json) {
     print(JSON.stringify({ file: label, ...outcome }));
   } else if (outcome.ok) {
-    print(`${label}: OK (${outcome.count} record${outcome.count === 1 ? '' : 's'}, head ${outcome.head})`);
+    print(`${label}: OK (${outcome.count} records, head ${outcome.head})`);
   } else {
     print(`${label}:${outcome.line}: record ${outcome.seq}: ${outcome.reason}`);
   }

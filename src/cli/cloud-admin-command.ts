@@ -2,8 +2,9 @@
 import { createWriteStream, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Command } from 'commander';
-import { DEFAULT_CONFIG, mintOperatorToken, parseCidrCountryCsv, parseGeoLite2Country, readAllAudit, readAuditHead, replaceGeoRanges, sortAndCheckRanges, type GeoRange } from '../cloud/index.js';
-import { closeTarget, openTarget } from './cloud-target.js';
+import type { GeoRange } from '../cloud/index.js';
+import { formatAuditLine } from '../protocol/index.js';
+import { closeTarget, loadCloud, openTarget } from './cloud-target.js';
 import { guarded, localActor } from './cloud-policy-command.js';
 import { UsageError } from './exit-codes.js';
 
@@ -40,6 +41,7 @@ function geoLite2Files(dir: string): { blocks: string[]; locations: string } {
 }
 
 async function importGeo(files: string[], options: StoreOptions & { geolite2?: string }): Promise<void> {
+  const { parseCidrCountryCsv, parseGeoLite2Country, replaceGeoRanges, sortAndCheckRanges } = await loadCloud();
   let ranges: GeoRange[];
   let source: string;
   let skipped = 0;
@@ -87,6 +89,7 @@ export function registerCloudAdminCommands(cloud: Command): void {
         const target = await openTarget(options);
         try {
           if (target.kind !== 'store') throw new UsageError('token works on --data or --store');
+          const { DEFAULT_CONFIG, mintOperatorToken } = await loadCloud();
           process.stdout.write(`${await mintOperatorToken(target.store, new Date(), localActor(), DEFAULT_CONFIG.tokenLifetimeDays)}\n`);
         } finally {
           await closeTarget(target);
@@ -106,11 +109,12 @@ export function registerCloudAdminCommands(cloud: Command): void {
         const target = await openTarget(options);
         try {
           if (target.kind !== 'store') throw new UsageError('audit export works on --data or --store');
+          const { readAllAudit, readAuditHead } = await loadCloud();
           const head = await readAuditHead(target.store);
           const out: NodeJS.WritableStream = options.out ? createWriteStream(options.out) : process.stdout;
           for await (const record of readAllAudit(target.store)) {
             if (record.seq > head.seq) break;
-            if (!out.write(`${JSON.stringify(record)}\n`)) await new Promise<void>((r) => out.once('drain', () => r()));
+            if (!out.write(`${formatAuditLine(record)}\n`)) await new Promise<void>((r) => out.once('drain', () => r()));
           }
           if (options.out) await new Promise<void>((resolve, reject) => out.end(() => resolve()).on('error', reject));
           process.stderr.write(`Exported ${head.seq} records; head ${head.hash}\n`);

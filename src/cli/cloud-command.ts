@@ -1,7 +1,7 @@
 /** `vigil cloud`: runs the vendor cloud service, and groups its admin commands. */
 import type { Command } from 'commander';
-import { startCloudService } from '../cloud/index.js';
 import { registerCloudAdminCommands } from './cloud-admin-command.js';
+import { loadCloud } from './cloud-target.js';
 import { registerCloudPolicyCommand } from './cloud-policy-command.js';
 import { EXIT_ERROR, reportError, UsageError } from './exit-codes.js';
 import { vigilVersion } from './version.js';
@@ -25,6 +25,7 @@ function parsePort(text: string): number {
 async function serve(options: ServeOptions): Promise<void> {
   const rateLimit = options.rateLimit === undefined ? undefined : Number(options.rateLimit);
   if (rateLimit !== undefined && !(Number.isInteger(rateLimit) && rateLimit > 0)) throw new UsageError(`--rate-limit: not a positive integer: ${options.rateLimit}`);
+  const { startCloudService } = await loadCloud();
   const cloud = await startCloudService({
     dataDir: options.data,
     storeUrl: options.store ?? process.env.VIGIL_STORE,

@@ -2,8 +2,9 @@
 import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
-import { ActiveRules, createRule, decide, explainDecision, listRules, parseRuleSet, POLICY_ACTIONS, resolveTime, toPolicyRule, type Decision, type PolicyAction, type PolicySubject, type StoredRule } from '../cloud/index.js';
-import { addTargetOptions, closeTarget, openTarget, type TargetOptions } from './cloud-target.js';
+import type { Decision, PolicyAction, PolicySubject, StoredRule } from '../cloud/index.js';
+import { POLICY_ACTIONS } from '../protocol/index.js';
+import { addTargetOptions, closeTarget, loadCloud, openTarget, type TargetOptions } from './cloud-target.js';
 import { reportError, UsageError } from './exit-codes.js';
 
 export function localActor(): string {
@@ -31,6 +32,7 @@ function readJsonFile(file: string): unknown {
 }
 
 async function importRules(file: string, options: TargetOptions & { json?: boolean }): Promise<void> {
+  const { createRule, parseRuleSet, toPolicyRule } = await loadCloud();
   const set = parseRuleSet(readJsonFile(file));
   set.rules.forEach((r, i) => toPolicyRule(`rules.${i}`, 1, r)); // every time resolvable before anything is written
   const target = await openTarget(options);
@@ -63,6 +65,7 @@ function describeRule(r: StoredRule): string {
 }
 
 async function fetchRules(options: TargetOptions, all: boolean): Promise<StoredRule[]> {
+  const { listRules } = await loadCloud();
   const target = await openTarget(options);
   try {
     if (target.kind === 'api') return (await target.api.request<{ rules: StoredRule[] }>('GET', `/v1/policy/rules${all ? '?include_retired=true' : ''}`)).rules;
@@ -87,6 +90,7 @@ async function explain(options: ExplainOptions): Promise<void> {
   for (const [name, value] of [['--location', options.location], ['--person', options.person]] as const) {
     if (value !== undefined && !/^[A-Z]{2}(?:-[A-Z0-9]{1,3})?$/.test(value)) throw new UsageError(`${name}: not an ISO 3166 code in capitals: ${value}`);
   }
+  const { ActiveRules, decide, explainDecision, resolveTime } = await loadCloud();
   const at = options.at ? resolveTime(options.at, options.zone) : new Date();
   const subject: PolicySubject = {};
   if (options.location) subject.location = options.location;

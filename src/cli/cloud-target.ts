@@ -3,8 +3,11 @@
  * server through its API with `--url` and `--token`. The two give the same answers.
  */
 import type { Command } from 'commander';
-import { openStore, type Store } from '../cloud/index.js';
+import type { Store } from '../cloud/index.js';
 import { UsageError } from './exit-codes.js';
+
+/** The cloud is loaded only by the commands that use it, so `vigil scan` does not pay for it. */
+export const loadCloud = () => import('../cloud/index.js');
 
 export interface TargetOptions {
   data?: string;
@@ -31,6 +34,7 @@ export async function openTarget(options: TargetOptions): Promise<Target> {
     if (!token) throw new UsageError('--url needs a token: --token or VIGIL_TOKEN');
     return { kind: 'api', api: new ApiClient(url, token) };
   }
+  const { openStore } = await loadCloud();
   const store = await openStore({ dataDir: options.data ?? 'vigil-data', url: options.store ?? process.env.VIGIL_STORE });
   return { kind: 'store', store, description: store.description };
 }

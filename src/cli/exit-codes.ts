@@ -1,5 +1,4 @@
 /** The CLI's exit codes, as clamscan's: the one place errors become numbers. */
-import { GeoError, PolicyError, StoreError } from '../cloud/index.js';
 import { EngineError, formatProblem, isWarning } from '../engine/index.js';
 
 export const EXIT_CLEAN = 0;
@@ -18,12 +17,15 @@ export function reportError(e: unknown): number {
     process.stderr.write(`ERROR: ${e.message}${errors > 0 && !e.message.includes('error') ? what : ''}\n`);
     return EXIT_ERROR;
   }
-  if (e instanceof PolicyError) {
-    process.stderr.write(`ERROR: ${e.issues.length > 1 ? 'invalid input:' : e.message}\n`);
-    if (e.issues.length > 1) for (const i of e.issues) process.stderr.write(`  ${i.path.join('.') || '(root)'}: ${i.message}\n`);
+  // Cloud errors are recognised by name: importing the cloud here would load it for every command.
+  const name = (e as { name?: string } | null)?.name;
+  if (name === 'PolicyError') {
+    const issues = (e as { issues: { path: (string | number)[]; message: string }[] }).issues;
+    process.stderr.write(`ERROR: ${issues.length > 1 ? 'invalid input:' : (e as Error).message}\n`);
+    if (issues.length > 1) for (const i of issues) process.stderr.write(`  ${i.path.join('.') || '(root)'}: ${i.message}\n`);
     return EXIT_ERROR;
   }
-  if (e instanceof UsageError || e instanceof StoreError || e instanceof GeoError || (e as { name?: string })?.name === 'ApiError') {
+  if (e instanceof UsageError || name === 'StoreError' || name === 'GeoError' || name === 'ApiError') {
     const details = (e as { details?: { path: string; message: string }[] }).details ?? [];
     process.stderr.write(`ERROR: ${(e as Error).message}\n`);
     for (const d of details.length > 1 ? details : []) process.stderr.write(`  ${d.path}: ${d.message}\n`);

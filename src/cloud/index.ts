@@ -9,7 +9,7 @@ export { createRule, listRules, type StoredRule } from './policy/rule-store.js';
 export { ActiveRules } from './policy/rule-store.js';
 export { decide, explainDecision, type Decision, type PolicySubject } from './policy/decide.js';
 export { POLICY_ACTIONS, type PolicyAction } from './policy/actions.js';
-export { parseRuleSet, toPolicyRule, type RuleSet } from './policy/rule.js';
+export { parseRuleSet, toPolicyRule, type RuleInput, type RuleSet } from './policy/rule.js';
 export { PolicyError } from './policy/errors.js';
 export { resolveTime } from './policy/zoned-time.js';
 export { replaceGeoRanges, lookupCountry, countGeoRanges } from './geo/geo-store.js';

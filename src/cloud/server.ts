@@ -34,6 +34,10 @@ export async function buildCloudServer(options: CloudServerOptions): Promise<Fas
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustedProxies.length > 0 ? config.trustedProxies : false,
     return503OnClosing: true,
+    // Bad URLs and over-long path parameters (414) get the same error body as everything else.
+    frameworkErrors: (error, request, reply) => {
+      void sendError(error, request, reply);
+    },
   });
   app.decorateRequest('principal', null);
   app.setErrorHandler((error, request, reply) => sendError(error, request, reply));

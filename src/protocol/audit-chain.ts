@@ -130,7 +130,7 @@ export function formatAuditLine(r: AuditRecord): string {
  * the record holds exactly what is hashed. Throws AuditChainError when a field would not verify.
  */
 export function chainAuditRecord(prev: AuditRecord | null, fields: AuditRecordFields): AuditRecord {
-  const at = fields.at instanceof Date ? fields.at.toISOString() : fields.at;
+  const at = !(fields.at instanceof Date) ? fields.at : Number.isNaN(fields.at.getTime()) ? 'Invalid Date' : fields.at.toISOString();
   if (fields.data === undefined) throw new AuditChainError('MALFORMED', 'field "data": missing (use null for no data)', undefined, 'data');
   let data: unknown;
   try {
@@ -147,12 +147,12 @@ export function chainAuditRecord(prev: AuditRecord | null, fields: AuditRecordFi
 
 /** Parses one export line and checks its shape (not its hash). Throws AuditChainError naming line and field. */
 export function parseAuditLine(text: string, lineNo: number): AuditRecord {
-  if (isOverLong(text)) throw new AuditChainError('LINE_TOO_LONG', `line longer than ${AUDIT_MAX_LINE_BYTES} bytes`, lineNo);
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = parseJsonLine(text);
   } catch (e) {
-    throw new AuditChainError('NOT_JSON', `not a JSON object: ${printable((e as Error).message)}`, lineNo, undefined, { cause: e });
+    const err = e as AuditChainError;
+    throw new AuditChainError(err.code, err.detail, lineNo, err.field, { cause: err.cause });
   }
   return checkAuditRecord(value, lineNo);
 }
@@ -252,7 +252,8 @@ export function createAuditChainVerifier(options: AuditVerifyOptions = {}): Audi
       value = parseJsonLine(text);
     } catch (e) {
       lastLine = line ?? lastLine + 1;
-      return fail(count + 1, lastLine, (e as AuditChainError).code, (e as AuditChainError).detail);
+      const { code, detail } = e as AuditChainError;
+      return fail(count + 1, lastLine, code, code === 'MALFORMED' ? `malformed: ${detail}` : detail);
     }
     return push(value as AuditRecord, line);
   };
@@ -289,13 +290,68 @@ export function verifyAuditJsonLines(text: string, options: AuditVerifyOptions =
   return verifier.finish();
 }
 
+/**
+ * JSON.parse, refusing what I-JSON (RFC 7493 2.3, required by RFC 8785 3.1) forbids and JSON.parse
+ * hides: a member name twice in one object. JSON.parse keeps the last, so a line could show a
+ * reader one `data` and hash another.
+ */
 function parseJsonLine(text: string): unknown {
   if (isOverLong(text)) throw new AuditChainError('LINE_TOO_LONG', `line longer than ${AUDIT_MAX_LINE_BYTES} bytes`);
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (e) {
     throw new AuditChainError('NOT_JSON', `not a JSON object: ${printable((e as Error).message)}`, undefined, undefined, { cause: e });
   }
+  if (countWrittenMembers(text) !== countMembers(value)) {
+    throw new AuditChainError('MALFORMED', 'a member name appears twice in one object (JSON.parse would keep only the last)');
+  }
+  return value;
+}
+
+/** Members written in `text`, which JSON.parse accepted: the colons outside strings. Linear time. */
+function countWrittenMembers(text: string): number {
+  let members = 0;
+  let colon = text.indexOf(':');
+  let from = 0;
+  for (;;) {
+    const open = text.indexOf('"', from);
+    const end = open === -1 ? text.length : open;
+    while (colon !== -1 && colon < end) {
+      members++;
+      colon = text.indexOf(':', colon + 1);
+    }
+    if (open === -1) return members;
+    let close = open;
+    do {
+      close = text.indexOf('"', close + 1);
+      if (close === -1) return -1; // not JSON: never after JSON.parse accepted the text
+      let backslashes = 0;
+      while (text.charCodeAt(close - 1 - backslashes) === 0x5c) backslashes++;
+      if (backslashes % 2 === 0) break;
+    } while (close !== -1);
+    from = close + 1;
+    if (colon !== -1 && colon < from) colon = text.indexOf(':', from);
+  }
+}
+
+/** Members of every object in a parsed value, without recursion (JSON.parse nests deeper than the stack). */
+function countMembers(value: unknown): number {
+  let members = 0;
+  const todo: unknown[] = [value];
+  while (todo.length > 0) {
+    const v = todo.pop();
+    if (v === null || typeof v !== 'object') continue;
+    if (Array.isArray(v)) {
+      for (const item of v) todo.push(item);
+    } else {
+      for (const k of Object.keys(v)) {
+        members++;
+        todo.push((v as Record<string, unknown>)[k]);
+      }
+    }
+  }
+  return members;
 }
 
 /** JSON.parse quotes the input in its messages: escape control characters before they reach a terminal. */

@@ -31,17 +31,20 @@
 /** Arrays and objects nested deeper than this are refused (the top-level value is depth 1). */
 export const CANONICAL_JSON_MAX_DEPTH = 256;
 
-const LONE_SURROGATE_RE = /\p{Cs}/u;
+/** Characters that JSON.stringify escapes, and surrogates: strings without any are written as they are. */
+const NEEDS_CARE_RE = /["\\\u0000-\u001F\uD800-\uDFFF]/;
+const LONE_SURROGATE_RE = /\p{Cs}/u; // with the u flag a valid pair is one code point, not Cs
 
 /**
  * The RFC 8785 canonical text of `value` (see the module comment for the exact rules).
  * Throws a TypeError naming the path (`$.data.list[2]`) of the first value that is not JSON.
  */
 export function canonicalJson(value: unknown): string {
-  return serialise(value, '$', '', new Set(), 1);
+  return serialise(value, '', [], new Set());
 }
 
-function serialise(value: unknown, path: string, key: string, ancestors: Set<object>, depth: number): string {
+/** `path` holds the member names and indexes down to `value`; it is formatted only for an error. */
+function serialise(value: unknown, key: string, path: (string | number)[], ancestors: Set<object>): string {
   if (value !== null && typeof value === 'object' && typeof (value as { toJSON?: unknown }).toJSON === 'function') {
     value = (value as { toJSON(key: string): unknown }).toJSON(key);
   }
@@ -50,7 +53,7 @@ function serialise(value: unknown, path: string, key: string, ancestors: Set<obj
       return serialiseString(value, path);
     case 'number':
       // RFC 8785 3.2.2.3: NaN and Infinity are not JSON numbers.
-      if (!Number.isFinite(value)) throw new TypeError(`${path}: ${value} is not a JSON number`);
+      if (!Number.isFinite(value)) throw notJson(path, `${value} is not a JSON number`);
       return JSON.stringify(value);
     case 'boolean':
       return value ? 'true' : 'false';
@@ -59,40 +62,51 @@ function serialise(value: unknown, path: string, key: string, ancestors: Set<obj
       break;
     default:
       // undefined (outside an object member), bigint, function, symbol.
-      throw new TypeError(`${path}: a ${typeof value} is not a JSON value`);
+      throw notJson(path, `a ${typeof value} is not a JSON value`);
   }
-  if (depth > CANONICAL_JSON_MAX_DEPTH) throw new TypeError(`${path}: nested deeper than ${CANONICAL_JSON_MAX_DEPTH} levels`);
-  if (ancestors.has(value)) throw new TypeError(`${path}: cycle (the value contains itself)`);
+  if (path.length >= CANONICAL_JSON_MAX_DEPTH) throw notJson(path, `nested deeper than ${CANONICAL_JSON_MAX_DEPTH} levels`);
+  if (ancestors.has(value)) throw notJson(path, 'cycle (the value contains itself)');
   ancestors.add(value);
   let text: string;
   if (Array.isArray(value)) {
-    const parts: string[] = [];
-    for (let i = 0; i < value.length; i++) parts.push(serialise(value[i], `${path}[${i}]`, String(i), ancestors, depth + 1));
-    text = `[${parts.join(',')}]`;
+    text = '[';
+    for (let i = 0; i < value.length; i++) {
+      path.push(i);
+      text += (i === 0 ? '' : ',') + serialise(value[i], String(i), path, ancestors);
+      path.pop();
+    }
+    text += ']';
   } else {
     const proto: unknown = Object.getPrototypeOf(value);
     if (proto !== Object.prototype && proto !== null) {
       const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
-      throw new TypeError(`${path}: a ${typeof name === 'string' && name ? name : 'non-plain object'} is not a JSON object`);
+      throw notJson(path, `a ${typeof name === 'string' && name ? name : 'non-plain object'} is not a JSON object`);
     }
     const record = value as Record<string, unknown>;
-    // RFC 8785 3.2.3: sort by UTF-16 code units; `<` on strings compares exactly those.
-    const names = Object.keys(record).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    const parts: string[] = [];
+    // RFC 8785 3.2.3: sort by UTF-16 code units, which is what sort() does to strings by default.
+    const names = Object.keys(record).sort();
+    text = '{';
     for (const name of names) {
       const member = record[name];
       if (member === undefined) continue;
-      const memberPath = `${path}${/^[A-Za-z_$][\w$]*$/.test(name) ? `.${name}` : `[${JSON.stringify(name)}]`}`;
-      parts.push(`${serialiseString(name, memberPath)}:${serialise(member, memberPath, name, ancestors, depth + 1)}`);
+      path.push(name);
+      text += (text.length === 1 ? '' : ',') + serialiseString(name, path) + ':' + serialise(member, name, path, ancestors);
+      path.pop();
     }
-    text = `{${parts.join(',')}}`;
+    text += '}';
   }
   ancestors.delete(value);
   return text;
 }
 
-function serialiseString(text: string, path: string): string {
+function serialiseString(text: string, path: (string | number)[]): string {
+  if (!NEEDS_CARE_RE.test(text)) return `"${text}"`; // what JSON.stringify would write, only faster
   // RFC 8785 3.2.2.2: lone surrogates must make a JCS implementation stop with an error.
-  if (LONE_SURROGATE_RE.test(text)) throw new TypeError(`${path}: string holds a lone UTF-16 surrogate (not Unicode text)`);
+  if (LONE_SURROGATE_RE.test(text)) throw notJson(path, 'string holds a lone UTF-16 surrogate (not Unicode text)');
   return JSON.stringify(text);
+}
+
+function notJson(path: (string | number)[], problem: string): TypeError {
+  const where = path.map((p) => (typeof p === 'number' ? `[${p}]` : /^[A-Za-z_$][\w$]*$/.test(p) ? `.${p}` : `[${JSON.stringify(p)}]`)).join('');
+  return new TypeError(`$${where}: ${problem}`);
 }

@@ -25,3 +25,4 @@ export type {
   AuditRecordFields,
   AuditVerifyOptions,
 } from './audit-chain.js';
+export { POLICY_ACTIONS, type PolicyAction } from './policy-actions.js';

@@ -3,13 +3,13 @@ import { z } from 'zod';
 import { canAccessTenant, seesAllTenants, USER_ROLES, type Principal } from '../auth/roles.js';
 import { forbidden, HttpError, notFound } from '../http/http-error.js';
 import { defineRoute, type AnyRoute } from '../http/route.js';
-import { countryCode, displayName } from '../http/schemas.js';
+import { countryCode, displayName, idString, plainText } from '../http/schemas.js';
 import type { CloudServices } from '../services.js';
 import type { Queryable } from '../store/store.js';
 import { actorFor, createEndpoint, createTenant, createUser, getEndpoint, getTenant, getUser, listEndpoints, listTenants, listUsers, type Tenant } from './accounts.js';
 import { createToken, getToken, listTokens, revokeToken } from './tokens.js';
 
-const tenantParams = z.strictObject({ tenantId: z.string().min(1).max(64) });
+const tenantParams = z.strictObject({ tenantId: idString });
 
 /** The tenant a principal asks about, or 404 (also when it exists but is not theirs: no probing). */
 async function visibleTenant(q: Queryable, principal: Principal, tenantId: string): Promise<Tenant> {
@@ -111,9 +111,9 @@ export function accountRoutes(s: CloudServices): AnyRoute[] {
       status: 201,
       body: z
         .strictObject({
-          user_id: z.string().min(1).max(64).optional(),
-          endpoint_id: z.string().min(1).max(64).optional(),
-          label: z.string().trim().min(1).max(200).optional(),
+          user_id: idString.optional(),
+          endpoint_id: idString.optional(),
+          label: plainText(200).trim().min(1).optional(),
           expires_in_days: z.number().int().min(0).max(3650).optional(),
         })
         .refine((b) => (b.user_id === undefined) !== (b.endpoint_id === undefined), { message: 'give exactly one of user_id and endpoint_id', path: ['user_id'] }),
@@ -155,7 +155,7 @@ export function accountRoutes(s: CloudServices): AnyRoute[] {
       tag: 'accounts',
       summary: 'Revoke a token (any token may revoke itself)',
       roles: ['operator', 'auditor', 'customer-admin', 'endpoint'],
-      params: z.strictObject({ tokenId: z.string().min(1).max(64) }),
+      params: z.strictObject({ tokenId: idString }),
       handler: async ({ params, principal }) => {
         const token = await getToken(s.store, params.tokenId);
         const own = token?.id === principal.tokenId;

@@ -5,7 +5,7 @@
  * (last seq and hash) is kept in its own row, locked while appending, so concurrent appends on
  * PostgreSQL stay one chain; on SQLite write transactions are exclusive anyway.
  */
-import { AUDIT_GENESIS, canonicalJson, createAuditChainVerifier, hashAuditRecord, type AuditRecord } from '../../protocol/index.js';
+import { AUDIT_GENESIS, canonicalJson, chainAuditRecord, createAuditChainVerifier, type AuditRecord } from '../../protocol/index.js';
 import { forUpdate, type Queryable } from '../store/store.js';
 
 export interface AuditEntry {
@@ -31,17 +31,17 @@ interface AuditRow {
 export async function appendAudit(tx: Queryable, entry: AuditEntry, at: Date): Promise<AuditRecord> {
   const head = await tx.get<{ seq: number; hash: string }>(`SELECT seq, hash FROM audit_head WHERE id = 1${forUpdate(tx)}`);
   if (!head) throw new Error('audit head row is missing: the store was not migrated');
-  // The data is stored in its canonical form, so what is read back hashes the same.
-  const data = JSON.parse(canonicalJson(entry.data)) as unknown;
-  const fields = { seq: head.seq + 1, at: at.toISOString(), kind: entry.kind, actor: entry.actor, tenant: entry.tenant, data, prev: head.hash };
-  const record: AuditRecord = { ...fields, hash: hashAuditRecord(fields) };
+  // chainAuditRecord checks every field and the line limit, and keeps data in canonical form, so
+  // what is read back hashes the same. It needs only the previous record's seq and hash.
+  const prev = head.seq === 0 ? null : ({ seq: head.seq, hash: head.hash } as AuditRecord);
+  const record = chainAuditRecord(prev, { at, kind: entry.kind, actor: entry.actor, tenant: entry.tenant, data: entry.data });
   await tx.run('INSERT INTO audit_log (seq, at, kind, actor, tenant_id, data, prev, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [
     record.seq,
     record.at,
     record.kind,
     record.actor,
     record.tenant,
-    canonicalJson(data),
+    canonicalJson(record.data),
     record.prev,
     record.hash,
   ]);

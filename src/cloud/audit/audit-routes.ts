@@ -3,8 +3,9 @@ import { Readable } from 'node:stream';
 import { z } from 'zod';
 import { seesAllTenants } from '../auth/roles.js';
 import { defineRoute, type AnyRoute } from '../http/route.js';
-import { pageQuery } from '../http/schemas.js';
+import { pageQuery, plainText } from '../http/schemas.js';
 import type { CloudServices } from '../services.js';
+import { formatAuditLine } from '../../protocol/index.js';
 import { listAudit, readAllAudit, readAuditHead, verifyStoredAudit } from './audit-log.js';
 
 export function auditRoutes(s: CloudServices): AnyRoute[] {
@@ -15,7 +16,7 @@ export function auditRoutes(s: CloudServices): AnyRoute[] {
       tag: 'audit',
       summary: 'Audit records after a sequence number (customer admins see their tenant only)',
       roles: ['operator', 'auditor', 'customer-admin'],
-      query: z.strictObject({ ...pageQuery, kind: z.string().min(1).max(100).optional() }),
+      query: z.strictObject({ ...pageQuery, kind: plainText(100).min(1).optional() }),
       handler: async ({ query, principal }) => {
         const limit = Math.min(query.limit ?? 100, s.config.maxPageSize);
         const records = await listAudit(s.store, {
@@ -50,7 +51,7 @@ export function auditRoutes(s: CloudServices): AnyRoute[] {
         async function* lines() {
           for await (const record of readAllAudit(s.store)) {
             if (record.seq > head.seq) return; // a consistent cut at the head read above
-            yield `${JSON.stringify(record)}\n`;
+            yield `${formatAuditLine(record)}\n`;
           }
         }
         return reply.send(Readable.from(lines()));

@@ -1,10 +1,10 @@
 /**
- * Parsers for the CIDR-to-country tables operators import, and the check that makes a parsed table
- * safe to store. Pure: text in, ranges out; storing and looking up belong to the store.
+ * Parsers for the CIDR-to-country tables operators import. Pure: text in, ranges out; storing and
+ * looking up belong to the store.
  *
  * Two formats:
- * - `cidr,country` lines (optional header `cidr,country` or `network,country`; blank lines and
- *   `#` comments ignored; fields trimmed; country letters upper-cased).
+ * - `cidr,country` lines (optional header `cidr,country` or `network,country` as the first row;
+ *   blank lines and `#` comment lines ignored; fields trimmed of spaces).
  * - MaxMind GeoLite2-Country CSV: one or more blocks files (`GeoLite2-Country-Blocks-IPv4.csv`,
  *   `-IPv6.csv`) and a locations file (`GeoLite2-Country-Locations-en.csv`). Columns are found by
  *   header name. A block's country is the country of its `geoname_id`; when that is empty or names
@@ -13,39 +13,21 @@
  *   the legacy proxy/satellite/anycast flags are ignored.
  *
  * Both accept CRLF and a byte order mark. Problems are collected with file and line and thrown
- * together in one GeoError('INVALID_DATA'). Country codes are checked for shape (two letters),
- * not against the ISO list, so user-assigned codes like XK pass.
+ * together in one GeoError('INVALID_DATA'). Country codes are checked for shape (two ASCII
+ * letters, upper-cased), not against the ISO list, so user-assigned codes like XK pass. Fields
+ * may be quoted (RFC 4180, `""` escapes) but a record never spans lines.
  *
  * The parsers return ranges in file order and do not check overlaps: call `sortAndCheckRanges`
- * on everything that goes into one table before storing it.
+ * (geo-ranges.ts, re-exported here) on everything that goes into one table before storing it.
  */
 import { readLines, splitCsvFields, CsvSyntaxError } from './csv-reader.js';
 import { GeoError, ProblemCollector, quoteInput, type GeoProblemCode } from './geo-error.js';
-import { formatKeyRange, parseCidr } from './ip-key.js';
+import { DEFAULT_GEO_CSV_LIMITS, type GeoCsvLimits } from './geo-limits.js';
+import type { GeoRange } from './geo-ranges.js';
+import { parseCidr } from './ip-key.js';
 
-export interface GeoRange {
-  /** First key of the range (see ip-key.ts), 32 lowercase hex digits. */
-  start: string;
-  /** Last key of the range, inclusive. */
-  end: string;
-  /** ISO 3166-1 alpha-2, upper case. */
-  country: string;
-}
-
-export interface GeoCsvLimits {
-  /** Longest line accepted, in characters (UTF-16 code units); longer lines are problems. */
-  maxLineLength: number;
-  /** Most non-blank lines (headers included) in one call, over all its files; more stops parsing. */
-  maxRows: number;
-  /** Problems collected before giving up and throwing them. */
-  maxProblems: number;
-}
-
-export const DEFAULT_GEO_CSV_LIMITS: Readonly<GeoCsvLimits> = {
-  maxLineLength: 4 * 1024,
-  maxRows: 5_000_000,
-  maxProblems: 20,
-};
+export { sortAndCheckRanges, type GeoRange } from './geo-ranges.js';
+export { DEFAULT_GEO_CSV_LIMITS, type GeoCsvLimits } from './geo-limits.js';
 
 export interface CsvFile {
   text: string;
@@ -62,8 +44,8 @@ const PLAIN_HEADERS = new Set(['cidr,country', 'network,country']);
 const BLOCK_COLUMNS = ['network', 'geoname_id', 'registered_country_geoname_id'] as const;
 const LOCATION_COLUMNS = ['geoname_id', 'country_iso_code'] as const;
 const COUNTRY = /^[A-Za-z]{2}$/;
+const UPPER_COUNTRY = /^[A-Z]{2}$/;
 const GEONAME_ID = /^[0-9]{1,12}$/;
-const KEY = /^[0-9a-f]{32}$/;
 
 /** Parses `cidr,country` lines. Throws GeoError('INVALID_DATA') listing every problem. */
 export function parseCidrCountryCsv(text: string, file: string, limits: Partial<GeoCsvLimits> = {}): GeoRange[] {
@@ -118,38 +100,6 @@ export function parseGeoLite2Country(
   return { ranges, skipped };
 }
 
-/**
- * Sorts ranges by start key (then end) into a new array and checks that no two share an address,
- * so a lookup by "greatest start <= key" is exact. Identical duplicates count as overlaps.
- * Throws GeoError('INVALID_DATA') for a malformed range, GeoError('OVERLAPPING_RANGES') naming
- * both ranges of each overlap.
- */
-export function sortAndCheckRanges(ranges: readonly GeoRange[], limits: Partial<Pick<GeoCsvLimits, 'maxProblems'>> = {}): GeoRange[] {
-  const maxProblems = limits.maxProblems ?? DEFAULT_GEO_CSV_LIMITS.maxProblems;
-  const malformed = new ProblemCollector('INVALID_DATA', maxProblems);
-  for (const r of ranges) {
-    if (!KEY.test(r.start) || !KEY.test(r.end) || r.start > r.end || !/^[A-Z]{2}$/.test(r.country)) {
-      malformed.add('', 0, 'BAD_RANGE', `malformed range ${quoteInput(`${r.start}-${r.end} ${r.country}`, 80)}`);
-    }
-  }
-  malformed.throwIfAny();
-  const sorted = [...ranges].sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : a.end < b.end ? -1 : a.end > b.end ? 1 : 0));
-  const overlaps = new ProblemCollector('OVERLAPPING_RANGES', maxProblems);
-  let cover = sorted[0]; // the range reaching furthest so far
-  for (let i = 1; i < sorted.length; i++) {
-    const r = sorted[i]!;
-    if (cover === undefined) break;
-    if (r.start <= cover.end) overlaps.add('', 0, 'OVERLAP', `${describe(cover)} overlaps ${describe(r)}`);
-    if (r.end > cover.end) cover = r;
-  }
-  overlaps.throwIfAny();
-  return sorted;
-}
-
-function describe(r: GeoRange): string {
-  return `${formatKeyRange(r.start, r.end)} (${r.country})`;
-}
-
 /** geoname_id -> country code, or null for a location without one (a continent). */
 function readLocations(ctx: ParseContext, f: CsvFile): Map<string, string | null> {
   const countries = new Map<string, string | null>();
@@ -188,6 +138,15 @@ function geonameCountry(
   return country;
 }
 
+/** A line of only spaces and tabs, or (when `comments`) one whose first other character is `#`. */
+function isBlankOrComment(line: string, comments: boolean): boolean {
+  for (let i = 0; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (c !== 0x20 && c !== 0x09) return comments && c === 0x23;
+  }
+  return true;
+}
+
 interface CsvRecord {
   lineNo: number;
   fields: string[];
@@ -217,8 +176,7 @@ class ParseContext {
         this.problems.add(f.file, lineNo, 'LINE_TOO_LONG', `line is longer than ${maxLineLength} characters`);
         continue;
       }
-      const start = text.trimStart();
-      if (start === '' || (comments && start.startsWith('#'))) continue;
+      if (isBlankOrComment(text, comments)) continue;
       if (++this.rows > maxRows) this.problems.fatal(f.file, lineNo, 'TOO_MANY_ROWS', `more than ${maxRows} rows`);
       let fields: string[];
       try {
@@ -267,6 +225,7 @@ class ParseContext {
   }
 
   country(file: string, lineNo: number, text: string): string | undefined {
+    if (UPPER_COUNTRY.test(text)) return text;
     if (COUNTRY.test(text)) return text.toUpperCase();
     return this.problem(file, lineNo, 'BAD_COUNTRY', `invalid country code ${quoteInput(text)}: expected ISO 3166-1 alpha-2 (two letters)`);
   }

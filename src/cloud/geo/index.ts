@@ -4,13 +4,6 @@
  */
 export { GeoError, formatGeoProblem, type GeoErrorCode, type GeoProblem, type GeoProblemCode } from './geo-error.js';
 export { ipToKey, parseCidr, keyToIp, formatKeyRange, KEY_HEX_DIGITS, IPV4_MAPPED_PREFIX } from './ip-key.js';
-export {
-  parseCidrCountryCsv,
-  parseGeoLite2Country,
-  sortAndCheckRanges,
-  DEFAULT_GEO_CSV_LIMITS,
-  type GeoRange,
-  type GeoCsvLimits,
-  type CsvFile,
-  type GeoLite2Files,
-} from './geo-csv.js';
+export { DEFAULT_GEO_CSV_LIMITS, type GeoCsvLimits } from './geo-limits.js';
+export { sortAndCheckRanges, type GeoRange } from './geo-ranges.js';
+export { parseCidrCountryCsv, parseGeoLite2Country, type CsvFile, type GeoLite2Files } from './geo-csv.js';

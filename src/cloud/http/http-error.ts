@@ -78,6 +78,7 @@ function codeForStatus(status: number): ErrorCode {
   if (status === 405) return 'method_not_allowed';
   if (status === 409) return 'conflict';
   if (status === 413) return 'body_too_large';
+  if (status === 414) return 'invalid_request';
   if (status === 415) return 'unsupported_media_type';
   if (status === 429) return 'rate_limited';
   if (status === 503) return 'unavailable';

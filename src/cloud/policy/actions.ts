@@ -3,19 +3,10 @@
  * effects a rule can have, and the subject attribute a rule looks at.
  */
 
-/** Every cloud action that asks the policy before it runs. The order is the canonical listing order. */
-export const POLICY_ACTIONS = [
-  'license.sell',
-  'license.renew',
-  'license.transfer',
-  'license.activate',
-  'download',
-  'update',
-  'telemetry.collect',
-  'reputation.lookup',
-  'intel.feed',
-] as const;
-export type PolicyAction = (typeof POLICY_ACTIONS)[number];
+import { POLICY_ACTIONS, type PolicyAction } from '../../protocol/index.js';
+
+/** Every cloud action that asks the policy before it runs (defined in protocol, shared with the agent). */
+export { POLICY_ACTIONS, type PolicyAction };
 
 /** What a rule does, mildest first: `notice` lets the action run and shows the rule's reason. */
 export const POLICY_EFFECTS = ['allow', 'notice', 'deny'] as const;

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { actorFor } from '../accounts/accounts.js';
 import { HttpError, notFound } from '../http/http-error.js';
 import { defineRoute, type AnyRoute } from '../http/route.js';
-import { countryCode } from '../http/schemas.js';
+import { countryCode, idString, plainText } from '../http/schemas.js';
 import type { CloudServices } from '../services.js';
 import { POLICY_ACTIONS } from './actions.js';
 import { decide, type PolicySubject } from './decide.js';
@@ -12,7 +12,7 @@ import { ruleInputSchema, ruleSetSchema, toPolicyRule } from './rule.js';
 import { createRule, getRuleHistory, getRuleVersion, listRules, retireRule, updateRule, type RuleChangeOutcome } from './rule-store.js';
 import { timeline } from './timeline.js';
 
-const ruleParams = z.strictObject({ ruleId: z.string().min(1).max(64) });
+const ruleParams = z.strictObject({ ruleId: idString });
 const jurisdiction = z.string().regex(/^[A-Z]{2}(?:-[A-Z0-9]{1,3})?$/, 'an ISO 3166-1 alpha-2 or 3166-2 code, e.g. US or US-CA');
 const instant = z.iso.datetime({ offset: true });
 const READERS = ['operator', 'auditor', 'customer-admin'] as const;
@@ -82,7 +82,7 @@ export function policyRoutes(s: CloudServices): AnyRoute[] {
       tag: 'policy',
       summary: 'One version of a rule',
       roles: READERS,
-      params: z.strictObject({ ruleId: z.string().min(1).max(64), version: z.coerce.number().int().min(1) }),
+      params: z.strictObject({ ruleId: idString, version: z.coerce.number().int().min(1) }),
       handler: async ({ params }) => (await getRuleVersion(s.store, params.ruleId, params.version)) ?? Promise.reject(notFound(`rule ${params.ruleId} version ${params.version}`)),
     }),
     defineRoute({
@@ -114,7 +114,7 @@ export function policyRoutes(s: CloudServices): AnyRoute[] {
         action: z.enum(POLICY_ACTIONS),
         location: jurisdiction.optional(),
         person: jurisdiction.optional(),
-        product: z.string().min(1).max(200).optional(),
+        product: plainText(200).min(1).optional(),
         at: instant.optional(),
       }),
       handler: async ({ body }) => {
@@ -154,7 +154,7 @@ export function policyRoutes(s: CloudServices): AnyRoute[] {
       roles: ['endpoint', 'customer-admin', 'operator'],
       body: z.strictObject({
         action: z.enum(POLICY_ACTIONS),
-        product: z.string().min(1).max(200).optional(),
+        product: plainText(200).min(1).optional(),
         declared_location: countryCode.optional(),
       }),
       handler: async ({ body, principal, request }) => {

@@ -19,7 +19,7 @@ const GENESIS = '0'.repeat(64);
 export const MIGRATIONS: readonly Migration[] = [
   {
     id: 1,
-    name: 'accounts, tokens, policy rules, audit log, geo table',
+    name: 'accounts, tokens, policy rules, audit log',
     up: [
       `CREATE TABLE tenants (
          id TEXT PRIMARY KEY, name TEXT NOT NULL, kind TEXT NOT NULL CHECK (kind IN ('vendor', 'customer')),
@@ -52,9 +52,18 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX audit_log_tenant ON audit_log (tenant_id, seq)`,
       `CREATE TABLE audit_head (id INTEGER PRIMARY KEY CHECK (id = 1), seq BIGINT NOT NULL, hash TEXT NOT NULL)`,
       `INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '${GENESIS}')`,
-      `CREATE TABLE geo_ranges (start_key TEXT PRIMARY KEY, end_key TEXT NOT NULL, country TEXT NOT NULL)`,
       `CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL)`,
     ],
+  },
+  {
+    id: 2,
+    name: 'CIDR-to-country table',
+    // Keys are fixed-width lowercase hex compared as text: byte order is required, whatever the
+    // database's locale ("C" collation on PostgreSQL; SQLite compares bytes already).
+    up: {
+      sqlite: [`CREATE TABLE geo_ranges (start_key TEXT PRIMARY KEY, end_key TEXT NOT NULL, country TEXT NOT NULL)`],
+      postgres: [`CREATE TABLE geo_ranges (start_key TEXT COLLATE "C" PRIMARY KEY, end_key TEXT COLLATE "C" NOT NULL, country TEXT NOT NULL)`],
+    },
   },
 ];
 
