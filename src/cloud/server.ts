@@ -40,6 +40,15 @@ export async function buildCloudServer(options: CloudServerOptions): Promise<Fas
     },
   });
   app.decorateRequest('principal', null);
+  // Once closing, answers end their connection: a keep-alive client with a request in flight would
+  // otherwise hold the server open until its idle timeout (72 s), well past any orchestrator's grace.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close');
+  });
   app.setErrorHandler((error, request, reply) => sendError(error, request, reply));
   app.setNotFoundHandler((request, reply) => sendError(new HttpError(404, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}`), request, reply));
 
