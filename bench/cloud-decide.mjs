@@ -16,7 +16,7 @@
 // See bench/README.md ("Cloud: policy decisions under load").
 import autocannon from 'autocannon';
 import { spawn, spawnSync } from 'node:child_process';
-import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, copyFileSync, existsSync, fdatasyncSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, relative } from 'node:path';
@@ -186,7 +186,7 @@ async function stopChild(server) {
 function cpuTimes() {
   const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
   const [user, nice, system, idle, iowait, irq, softirq, steal] = f;
-  return { busy: (user + nice + system + irq + softirq + steal) / 100, total: (user + nice + system + idle + iowait + irq + softirq + steal) / 100 };
+  return { busy: (user + nice + system + irq + softirq + steal) / 100, total: (user + nice + system + idle + iowait + irq + softirq + steal) / 100, irq: (irq + softirq) / 100 };
 }
 
 /** pid -> { ppid, cpu seconds } for every process we may read. */
@@ -234,7 +234,9 @@ function cpuUse(a, b) {
   const server = b.server - a.server;
   const store = b.store - a.store;
   const busy = b.machine.busy - a.machine.busy;
-  return { wall, loadgen: self / wall, server: server / wall, store: store / wall, other: Math.max(0, busy - self - server - store) / wall, machine: busy / wall };
+  // Loopback TCP is mostly handled in softirq context, which is not charged to any process.
+  const irq = b.machine.irq - a.machine.irq;
+  return { wall, loadgen: self / wall, server: server / wall, store: store / wall, irq: irq / wall, other: Math.max(0, busy - self - server - store - irq) / wall, machine: busy / wall };
 }
 
 /** Waits (up to --quiet-wait-s) until the machine uses less than a fifth of a core over a second; returns the last level. */
@@ -369,7 +371,7 @@ async function measure(label, target, { check, pids, onBeforeMeasure }) {
   if (m.latencies.length !== completed) problems.push(`${m.latencies.length} latency samples for ${completed} completed requests`);
   if (completed === 0) problems.push('no request completed');
   row.problems = problems;
-  log(`  ${fmtInt(row.rps)} requests/s, p50 ${fmt(row.p50, 2)} ms, p99 ${fmt(row.p99, 2)} ms, ${fmtInt(completed)} requests; CPU (cores): server ${fmt(m.cpu.server, 2)}, store ${fmt(m.cpu.store, 2)}, load generator ${fmt(m.cpu.loadgen, 2)}, other ${fmt(m.cpu.other, 2)}${problems.length ? `; PROBLEMS: ${problems.join('; ')}` : ''}`);
+  log(`  ${fmtInt(row.rps)} requests/s, p50 ${fmt(row.p50, 2)} ms, p99 ${fmt(row.p99, 2)} ms, ${fmtInt(completed)} requests; CPU (cores): server ${fmt(m.cpu.server, 2)}, store ${fmt(m.cpu.store, 2)}, load generator ${fmt(m.cpu.loadgen, 2)}, interrupts ${fmt(m.cpu.irq, 2)}, other ${fmt(m.cpu.other, 2)}${problems.length ? `; PROBLEMS: ${problems.join('; ')}` : ''}`);
   return row;
 }
 
@@ -589,6 +591,34 @@ async function benchVigil(name, storeArgs, dataDir, storePid) {
 
 // ---------- machine ----------
 
+/**
+ * Latency of a 4 KiB write + fdatasync in the temporary folder (where the SQLite file and the
+ * PostgreSQL cluster live): every recorded decision waits for one such flush, and on a shared
+ * machine it varies with other processes' disk writes.
+ */
+function probeFsync(count = 200) {
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-fsync-'));
+  try {
+    const fd = openSync(join(dir, 'probe'), 'w');
+    const block = Buffer.alloc(4096, 0x5a);
+    const ms = [];
+    try {
+      for (let i = 0; i < count; i++) {
+        writeSync(fd, block);
+        const t0 = process.hrtime.bigint();
+        fdatasyncSync(fd);
+        ms.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      }
+    } finally {
+      closeSync(fd);
+    }
+    ms.sort((a, b) => a - b);
+    return { median: percentile(ms, 50), p90: percentile(ms, 90) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 function machineInfo() {
   const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
   const memKb = Number(/MemTotal:\s+(\d+) kB/.exec(readFileSync('/proc/meminfo', 'utf8'))?.[1] ?? totalmem() / 1024);
@@ -609,6 +639,7 @@ function machineInfo() {
     vigilCommit: sh('git', ['-C', REPO_DIR, 'rev-parse', '--short', 'HEAD']).stdout.trim(),
     vigilDirty: sh('git', ['-C', REPO_DIR, 'status', '--porcelain', '--', 'src']).stdout.trim() !== '',
     loadavg: loadavg().map((x) => x.toFixed(2)).join(' '),
+    fsyncStart: probeFsync(),
   };
 }
 
@@ -619,7 +650,7 @@ function report(machine, rows, ceiling, vigil, answerBytes) {
   const cores = (x) => fmt(x, 2);
   L.push(`## ${machine.date.slice(0, 19).replace('T', ' ')} UTC: cloud policy decisions under load (autocannon, ${args.connections} connections, ${args.duration} s per target)`);
   L.push('');
-  L.push(`Machine: ${machine.cores} cores (${machine.cpu}), ${fmt(machine.memGiB, 1)} GiB RAM, kernel ${machine.kernel}; node ${machine.node}; ${machine.postgres}; autocannon ${machine.autocannon}; vigil ${machine.vigil} built from ${machine.vigilCommit}${machine.vigilDirty ? ' plus uncommitted changes in src/' : ''}; SQLite file and PostgreSQL cluster on ${machine.tmpFs} (${tmpdir()}); load average at start ${machine.loadavg}.`);
+  L.push(`Machine: ${machine.cores} cores (${machine.cpu}), ${fmt(machine.memGiB, 1)} GiB RAM, kernel ${machine.kernel}; node ${machine.node}; ${machine.postgres}; autocannon ${machine.autocannon}; vigil ${machine.vigil} built from ${machine.vigilCommit}${machine.vigilDirty ? ' plus uncommitted changes in src/' : ''}; SQLite file and PostgreSQL cluster on ${machine.tmpFs} (${tmpdir()}), where a 4 KiB write + fdatasync took ${fmt(machine.fsyncStart.median, 3)} ms (median of 200; p90 ${fmt(machine.fsyncStart.p90, 3)} ms) at the start and ${fmt(machine.fsyncEnd.median, 3)} ms (p90 ${fmt(machine.fsyncEnd.p90, 3)} ms) at the end; load average at start ${machine.loadavg}.`);
   L.push('');
   L.push('```');
   L.push(`$ free -g\n${machine.free}`);
@@ -634,10 +665,10 @@ function report(machine, rows, ceiling, vigil, answerBytes) {
       `Ceiling: a bare node:http server that parses the JSON body and answers a fixed ${answerBytes}-byte decision (vigil's answers: ${vigil.map((v) => `${v.sampleBytes.decision} bytes (decision) / ${v.sampleBytes.whatIf} bytes (what-if) on ${v.name}`).join(', ')}), measured first and last; ratios are to the mean of the two (${fmtInt(ceiling)} requests/s).`,
   );
   L.push('');
-  L.push('| target | requests/s | p50 ms | p99 ms | vs ceiling | answered | vigil server CPU | PostgreSQL CPU | load generator CPU | other processes |');
-  L.push('|---|---|---|---|---|---|---|---|---|---|');
+  L.push('| target | requests/s | p50 ms | p99 ms | vs ceiling | answered | vigil server CPU | PostgreSQL CPU | load generator CPU | interrupts (loopback network) | other processes |');
+  L.push('|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
-    L.push(`| ${r.label} | ${fmtInt(r.rps)} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${fmt(r.rps / ceiling, 3)} | ${fmtInt(r.completed)} | ${cores(r.cpu.server)} | ${r.cpu.store ? cores(r.cpu.store) : '-'} | ${cores(r.cpu.loadgen)} | ${cores(r.cpu.other)} |`);
+    L.push(`| ${r.label} | ${fmtInt(r.rps)} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${fmt(r.rps / ceiling, 3)} | ${fmtInt(r.completed)} | ${cores(r.cpu.server)} | ${r.cpu.store ? cores(r.cpu.store) : '-'} | ${cores(r.cpu.loadgen)} | ${cores(r.cpu.irq)} | ${cores(r.cpu.other)} |`);
   }
   L.push('');
   L.push('CPU columns are average cores over the measured run (the server column is the bare server for the ceiling rows).');
@@ -675,7 +706,7 @@ async function main() {
   } else if (!existsSync(VIGIL)) throw new Error(`${VIGIL} is missing: run npm run build`);
   if (args.postgres && !ensurePostgresInstalled()) throw new Error('PostgreSQL 15 is not available here (see scripts/postgres.mjs); --no-postgres skips it');
   const machine = machineInfo();
-  log(`machine: ${machine.cores} cores, ${machine.cpu}, ${fmt(machine.memGiB, 1)} GiB, node ${machine.node}, ${machine.postgres}, load average ${machine.loadavg}`);
+  log(`machine: ${machine.cores} cores, ${machine.cpu}, ${fmt(machine.memGiB, 1)} GiB, node ${machine.node}, ${machine.postgres}, load average ${machine.loadavg}, fdatasync ${fmt(machine.fsyncStart.median, 3)} ms (p90 ${fmt(machine.fsyncStart.p90, 3)})`);
 
   const answer = bareAnswer();
   const rows = [];
@@ -706,6 +737,7 @@ async function main() {
     await releaseAll();
   }
 
+  machine.fsyncEnd = probeFsync();
   const bare = rows.filter((r) => r.label.startsWith('bare'));
   const ceiling = bare.reduce((s, r) => s + r.rps, 0) / bare.length;
   const md = report(machine, rows, ceiling, vigil, Buffer.byteLength(answer));

@@ -1,5 +1,5 @@
 /** `vigil cloud`: runs the vendor cloud service, and groups its admin commands. */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { registerCloudAdminCommands } from './cloud-admin-command.js';
 import { loadCloud } from './cloud-target.js';
 import { registerCloudPolicyCommand } from './cloud-policy-command.js';
@@ -13,6 +13,7 @@ interface ServeOptions {
   store?: string;
   trustProxy?: string;
   rateLimit?: string;
+  bodyLimit?: string;
   logLevel: string;
 }
 
@@ -22,9 +23,16 @@ function parsePort(text: string): number {
   return port;
 }
 
+function positiveInteger(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!(Number.isSafeInteger(n) && n > 0)) throw new UsageError(`${flag}: not a positive integer: ${text}`);
+  return n;
+}
+
 async function serve(options: ServeOptions): Promise<void> {
-  const rateLimit = options.rateLimit === undefined ? undefined : Number(options.rateLimit);
-  if (rateLimit !== undefined && !(Number.isInteger(rateLimit) && rateLimit > 0)) throw new UsageError(`--rate-limit: not a positive integer: ${options.rateLimit}`);
+  const rateLimit = positiveInteger('--rate-limit', options.rateLimit);
+  const bodyLimit = positiveInteger('--body-limit', options.bodyLimit);
   const { startCloudService } = await loadCloud();
   const cloud = await startCloudService({
     dataDir: options.data,
@@ -35,6 +43,7 @@ async function serve(options: ServeOptions): Promise<void> {
     config: {
       ...(options.trustProxy ? { trustedProxies: options.trustProxy.split(',').map((s) => s.trim()).filter(Boolean) } : {}),
       ...(rateLimit ? { rateLimitMax: rateLimit } : {}),
+      ...(bodyLimit ? { bodyLimitBytes: bodyLimit } : {}),
     },
     logger: options.logLevel === 'silent' ? false : { level: options.logLevel },
   });
@@ -44,7 +53,7 @@ async function serve(options: ServeOptions): Promise<void> {
     out.write(`\nNew data: an operator account was created. Its token is shown this once; keep it secret:\n\n  ${cloud.bootstrap.operatorToken}\n\n`);
     out.write(`Try: curl -H "Authorization: Bearer <token>" ${cloud.url}/v1/me\n`);
   } else {
-    out.write('Using existing data. A new operator token: vigil cloud token --data <dir>\n');
+    out.write(`Using existing data. A new operator token: vigil cloud token ${options.store ?? process.env.VIGIL_STORE ? '--store <url>' : `--data ${options.data}`}\n`);
   }
   out.write(`API description: ${cloud.url}/v1/openapi.json\n`);
   let stopping = false;
@@ -68,13 +77,14 @@ export function registerCloudCommand(program: Command): void {
   const cloud = program
     .command('cloud')
     .description('run the vendor cloud (HTTP API on SQLite or PostgreSQL), or administer it')
-    .option('--data <dir>', 'data folder (SQLite store and settings)', 'vigil-data')
+    .option('--data <dir>', 'data folder (holds the SQLite store vigil.sqlite)', 'vigil-data')
     .option('--port <n>', 'TCP port', '8080')
     .option('--host <addr>', 'address to listen on', '127.0.0.1')
     .option('--store <url>', 'PostgreSQL URL instead of SQLite (or VIGIL_STORE)')
     .option('--trust-proxy <list>', 'comma-separated addresses/CIDRs of proxies whose X-Forwarded-For is trusted')
-    .option('--rate-limit <n>', 'requests per minute per token (default 600)')
-    .option('--log-level <level>', 'fatal, error, warn, info, debug or silent', 'info')
+    .option('--rate-limit <n>', 'requests per minute per token, or per address without one (default 600)')
+    .option('--body-limit <bytes>', 'largest request body accepted (default 1048576)')
+    .addOption(new Option('--log-level <level>', 'request log on stderr').choices(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('info'))
     .action(async (options: ServeOptions) => {
       try {
         await serve(options);

@@ -31,6 +31,11 @@ export function reportError(e: unknown): number {
     for (const d of details.length > 1 ? details : []) process.stderr.write(`  ${d.path}: ${d.message}\n`);
     return EXIT_ERROR;
   }
+  // System errors (port in use, permission denied, ...) are the user's to act on: no stack.
+  if (typeof (e as NodeJS.ErrnoException | null)?.syscall === 'string') {
+    process.stderr.write(`ERROR: ${(e as Error).message}\n`);
+    return EXIT_ERROR;
+  }
   process.stderr.write(`ERROR: ${(e as Error)?.stack ?? String(e)}\n`);
   return EXIT_ERROR;
 }

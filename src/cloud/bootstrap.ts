@@ -5,7 +5,7 @@
  */
 import { createTenant, createUser, getUser, type Actor } from './accounts/accounts.js';
 import { createToken } from './accounts/tokens.js';
-import type { Store } from './store/store.js';
+import { LOCK_BOOTSTRAP, lockTransaction, type Queryable, type Store } from './store/store.js';
 
 export interface Bootstrap {
   created: boolean;
@@ -14,7 +14,7 @@ export interface Bootstrap {
   operatorToken?: string;
 }
 
-async function vendorOperator(store: Store): Promise<{ tenantId: string; userId: string } | undefined> {
+async function vendorOperator(store: Queryable): Promise<{ tenantId: string; userId: string } | undefined> {
   return store.get<{ tenantId: string; userId: string }>(
     `SELECT t.id AS "tenantId", u.id AS "userId" FROM tenants t JOIN users u ON u.tenant_id = t.id
       WHERE t.kind = 'vendor' AND u.role = 'operator' AND u.disabled_at IS NULL ORDER BY u.created_at LIMIT 1`,
@@ -26,6 +26,10 @@ export async function ensureVendor(store: Store, now: Date, tokenLifetimeDays: n
   if (existing) return { created: false, vendorTenantId: existing.tenantId };
   const actor: Actor = { name: 'system', now };
   return store.transaction(async (tx) => {
+    // Several processes may start together on one new PostgreSQL database: one creates the vendor.
+    await lockTransaction(tx, LOCK_BOOTSTRAP);
+    const raced = await vendorOperator(tx);
+    if (raced) return { created: false, vendorTenantId: raced.tenantId };
     const tenant = await createTenant(tx, { name: 'Vendor', kind: 'vendor', country: null }, actor);
     const user = await createUser(tx, { tenantId: tenant.id, name: 'operator', role: 'operator' }, actor);
     const { token } = await createToken(
@@ -42,13 +46,19 @@ function expiry(now: Date, days: number): Date | null {
 }
 
 export async function mintOperatorToken(store: Store, now: Date, actorName: string, tokenLifetimeDays: number): Promise<string> {
-  const found = (await vendorOperator(store)) ?? (await ensureVendor(store, now, tokenLifetimeDays), await vendorOperator(store));
-  if (!found) throw new Error('no operator user could be found or created');
-  const user = await getUser(store, found.userId);
+  const found = await vendorOperator(store);
+  if (!found) {
+    // New data: the bootstrap's own token is the one to hand out.
+    const boot = await ensureVendor(store, now, tokenLifetimeDays);
+    if (boot.operatorToken) return boot.operatorToken;
+  }
+  const operator = found ?? (await vendorOperator(store));
+  if (!operator) throw new Error('no operator user could be found or created');
+  const user = await getUser(store, operator.userId);
   return store.transaction(async (tx) => {
     const { token } = await createToken(
       tx,
-      { tenantId: found.tenantId, role: 'operator', userId: found.userId, endpointId: null, label: `operator token for ${user?.name ?? 'operator'} (minted locally)`, expiresAt: expiry(now, tokenLifetimeDays) },
+      { tenantId: operator.tenantId, role: 'operator', userId: operator.userId, endpointId: null, label: `operator token for ${user?.name ?? 'operator'} (minted locally)`, expiresAt: expiry(now, tokenLifetimeDays) },
       { name: actorName, now },
     );
     return token;

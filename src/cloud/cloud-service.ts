@@ -30,9 +30,10 @@ export async function startCloudService(options: CloudServiceOptions): Promise<R
   let app: FastifyInstance | undefined;
   try {
     const config = { ...DEFAULT_CONFIG, ...options.config };
-    const bootstrap = await ensureVendor(store, new Date(), config.tokenLifetimeDays);
     app = await buildCloudServer({ store, config, version: options.version, logger: options.logger });
     await app.listen({ host: options.host, port: options.port });
+    // Only once listening: a start that fails (port taken) must not use up the one-time token.
+    const bootstrap = await ensureVendor(store, new Date(), config.tokenLifetimeDays);
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : options.port;
     const host = options.host.includes(':') ? `[${options.host}]` : options.host;

@@ -33,13 +33,15 @@ export async function buildCloudServer(options: CloudServerOptions): Promise<Fas
     logger: options.logger ?? false,
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustedProxies.length > 0 ? config.trustedProxies : false,
-    return503OnClosing: true,
+    // Requests that arrive while closing are refused below, in the API's error shape.
+    return503OnClosing: false,
     // Bad URLs and over-long path parameters (414) get the same error body as everything else.
     frameworkErrors: (error, request, reply) => {
       void sendError(error, request, reply);
     },
   });
   app.decorateRequest('principal', null);
+  app.decorateRequest('authFailure', null);
   // Once closing, answers end their connection: a keep-alive client with a request in flight would
   // otherwise hold the server open until its idle timeout (72 s), well past any orchestrator's grace.
   let closing = false;
@@ -49,10 +51,17 @@ export async function buildCloudServer(options: CloudServerOptions): Promise<Fas
   app.addHook('onSend', async (_request, reply) => {
     if (closing) reply.header('connection', 'close');
   });
+  app.addHook('onRequest', async () => {
+    if (closing) throw new HttpError(503, 'unavailable', 'the service is shutting down; retry shortly', [], { 'retry-after': '5' });
+  });
+  // JSON only: a text body is 415, not a string that fails validation.
+  app.removeContentTypeParser(['text/plain']);
   app.setErrorHandler((error, request, reply) => sendError(error, request, reply));
   app.setNotFoundHandler((request, reply) => sendError(new HttpError(404, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}`), request, reply));
 
-  // Authentication runs first, for every request that carries a token, so rate limiting can key on it.
+  // Authentication runs first, for every request that carries a token, so rate limiting can key on
+  // the token. A refused token is not answered here: the rate limit (keyed on the address then)
+  // comes first, so guessing tokens is limited too; the route then answers 401.
   app.addHook('onRequest', async (request) => {
     const header = request.headers.authorization;
     if (header === undefined) return;
@@ -60,16 +69,15 @@ export async function buildCloudServer(options: CloudServerOptions): Promise<Fas
     const result = match ? await authenticate(services.store, match[1]!, services.now()) : 'malformed';
     if (typeof result === 'string') {
       request.log.info({ reason: result }, 'token refused');
-      throw new HttpError(401, 'unauthenticated', 'the bearer token is invalid, expired or revoked', [{ path: 'header.authorization', message: 'invalid token' }], { 'www-authenticate': 'Bearer error="invalid_token"' });
-    }
-    request.principal = result;
+      request.authFailure = result;
+    } else request.principal = result;
   });
 
   await app.register(rateLimit, {
     global: true,
     max: config.rateLimitMax,
     timeWindow: config.rateLimitWindowMs,
-    hook: 'preHandler',
+    hook: 'onRequest',
     keyGenerator: (request) => (request.principal ? `token:${request.principal.tokenId}` : `ip:${request.ip}`),
     errorResponseBuilder: (_request, context) => new HttpError(429, 'rate_limited', `rate limit of ${context.max} requests exceeded; retry in ${context.after}`),
   });

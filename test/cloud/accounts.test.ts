@@ -22,6 +22,24 @@ describeStores('accounts and access', (kind) => {
     expect((await cloud.request('GET', '/v1/me', { headers: { authorization: `Basic ${cloud.operatorToken}` }, token: null })).statusCode).toBe(401);
   });
 
+  // PostgreSQL only: several handles on one SQLite file in one process would block each other
+  // (better-sqlite3 waits synchronously); across processes SQLite's file lock serialises them.
+  if (kind === 'postgres') it('creates exactly one vendor when several processes bootstrap the same new store at once', async () => {
+    const { ensureVendor, openStore } = await import('../../src/cloud/index.js');
+    const cloud = await startCloud(kind);
+    // A second and third handle on the same data, as other processes would have.
+    const others = await Promise.all([openStore(cloud.location), openStore(cloud.location)]);
+    try {
+      await cloud.store.run("UPDATE users SET disabled_at = '2024-01-01T00:00:00Z'"); // as if new: no active operator
+      const results = await Promise.all([cloud.store, ...others].map((s) => ensureVendor(s, new Date(), 90)));
+      expect(results.filter((r) => r.created)).toHaveLength(1);
+      const vendors = await cloud.store.all("SELECT id FROM tenants WHERE kind = 'vendor'");
+      expect(vendors).toHaveLength(2); // the disabled original and exactly one new one
+    } finally {
+      await Promise.all(others.map((s) => s.close()));
+    }
+  });
+
   it('stores token secrets only as hashes', async () => {
     const cloud = await startCloud(kind);
     const rows = await cloud.store.all<{ secret_hash: string }>('SELECT secret_hash FROM tokens');

@@ -86,6 +86,24 @@ describeStores('API contract', (kind) => {
     expect(vendor).toMatch(/^ten_/);
   });
 
+  it('rate-limits refused tokens by address, and never the health probe', async () => {
+    const cloud = await startCloud(kind, { rateLimitMax: 3, rateLimitWindowMs: 60_000 });
+    const guesses: number[] = [];
+    for (let i = 0; i < 5; i++) guesses.push((await cloud.request('GET', '/v1/me', { token: `vigil_tok_guessguessguess.${'x'.repeat(43)}`, remoteAddress: '192.0.2.7' })).statusCode);
+    expect(guesses).toEqual([401, 401, 401, 429, 429]);
+    // Another address and a valid token keep their own budgets.
+    expect((await cloud.request('GET', '/v1/me', { token: 'nope', remoteAddress: '192.0.2.8' })).statusCode).toBe(401);
+    expect((await cloud.request('GET', '/v1/me', { remoteAddress: '192.0.2.7' })).statusCode).toBe(200);
+    for (let i = 0; i < 6; i++) expect((await cloud.request('GET', '/v1/health', { token: null, remoteAddress: '192.0.2.9' })).statusCode).toBe(200);
+  });
+
+  it('takes JSON bodies only', async () => {
+    const cloud = await startCloud(kind);
+    const r = await cloud.app.inject({ method: 'POST', url: '/v1/tenants', payload: 'Acme', headers: { 'content-type': 'text/plain', authorization: `Bearer ${cloud.operatorToken}` } });
+    expect(r.statusCode).toBe(415);
+    expect(r.json().error.code).toBe('unsupported_media_type');
+  });
+
   it('answers unknown routes and methods with the error shape', async () => {
     const cloud = await startCloud(kind);
     const r = await cloud.request('GET', '/v1/nothing-here');

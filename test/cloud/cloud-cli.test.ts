@@ -1,7 +1,7 @@
 // The `vigil cloud` commands as an operator uses them: start on a data folder, administer it
 // directly or through the running server, explain decisions, import locations, export the audit.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CLI, tempDir, vigil } from '../helpers/cli.js';
@@ -138,11 +138,29 @@ describe('vigil cloud', () => {
     const data = dataDir();
     const token = vigil(['cloud', 'token', '--data', data]);
     expect(token.stdout.trim()).toMatch(/^vigil_tok_\S+$/);
+    // On new data the bootstrap token is the one handed out: no second, unseen token.
+    expect(vigil(['cloud', 'audit', 'export', '--data', data]).stdout.match(/"token\.create"/g)).toHaveLength(1);
+    // The store is the vendor's alone: owner-only folder and file.
+    expect(statSync(data).mode & 0o777).toBe(0o700);
+    expect(statSync(join(data, 'vigil.sqlite')).mode & 0o777).toBe(0o600);
     const file = join(data, 'audit.jsonl');
     expect(vigil(['cloud', 'audit', 'export', '--data', data, '--out', file]).code).toBe(0);
     const verify = vigil(['audit', 'log', 'verify', file]);
     expect(verify.code).toBe(0);
     expect(verify.stdout).toMatch(/OK \(\d+ records/);
+  });
+
+  it('keeps the one-time token for a start that works, and reports a taken port in one line', async () => {
+    const first = await startServer(dataDir());
+    const port = new URL(first.url).port;
+    const data = dataDir();
+    const taken = vigil(['cloud', '--data', data, '--port', port, '--log-level', 'silent']);
+    expect(taken.code).toBe(2);
+    expect(taken.stderr).toMatch(/^ERROR: .*EADDRINUSE/);
+    expect(taken.stderr.split('\n').filter(Boolean)).toHaveLength(1);
+    const second = await startServer(data);
+    expect(second.token).toMatch(/^vigil_tok_/);
+    expect(vigil(['cloud', '--log-level', 'loud']).code).toBe(2);
   });
 
   it('has --help on every cloud command', () => {

@@ -307,8 +307,8 @@ describeStores('cloud service reliability', (kind: StoreKind) => {
     expect(await tableExists(store, 'half_done')).toBe(false);
     expect((await store.all<{ id: number }>('SELECT id FROM schema_migrations ORDER BY id')).map((r) => Number(r.id))).toEqual(ALL_MIGRATIONS);
     expect(await migrate(store)).toEqual([]);
-    await store.transaction((tx) => tx.run('INSERT INTO settings (name, value) VALUES (?, ?)', ['reliability', 'still works']));
-    expect(await store.get('SELECT value FROM settings WHERE name = ?', ['reliability'])).toEqual({ value: 'still works' });
+    await store.transaction((tx) => tx.run('INSERT INTO geo_ranges (start_key, end_key, country) VALUES (?, ?, ?)', ['0'.repeat(32), '0'.repeat(31) + '1', 'ZZ']));
+    expect(await store.get('SELECT country FROM geo_ranges WHERE start_key = ?', ['0'.repeat(32)])).toEqual({ country: 'ZZ' });
 
     // A schema from a newer Vigil is refused, by the store and by the service.
     await store.run('INSERT INTO schema_migrations (id, name, applied_at) VALUES (?, ?, ?)', [1000, 'from a newer Vigil', new Date().toISOString()]);

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { canAccessTenant, seesAllTenants, USER_ROLES, type Principal } from '../auth/roles.js';
 import { forbidden, HttpError, notFound } from '../http/http-error.js';
 import { defineRoute, type AnyRoute } from '../http/route.js';
-import { countryCode, displayName, idString, plainText } from '../http/schemas.js';
+import { jurisdictionCode, displayName, idString, plainText } from '../http/schemas.js';
 import type { CloudServices } from '../services.js';
 import type { Queryable } from '../store/store.js';
 import { actorFor, createEndpoint, createTenant, createUser, getEndpoint, getTenant, getUser, listEndpoints, listTenants, listUsers, type Tenant } from './accounts.js';
@@ -31,7 +31,7 @@ export function accountRoutes(s: CloudServices): AnyRoute[] {
       summary: 'Create a customer tenant',
       roles: ['operator'],
       status: 201,
-      body: z.strictObject({ name: displayName, country: countryCode.nullable().optional() }),
+      body: z.strictObject({ name: displayName, country: jurisdictionCode.nullable().optional() }),
       handler: ({ body, principal }) => s.store.transaction((tx) => createTenant(tx, { name: body.name, kind: 'customer', country: body.country ?? null }, actorFor(principal, s.now()))),
     }),
     defineRoute({
@@ -86,7 +86,7 @@ export function accountRoutes(s: CloudServices): AnyRoute[] {
       roles: ['operator', 'customer-admin'],
       status: 201,
       params: tenantParams,
-      body: z.strictObject({ name: displayName, country: countryCode.nullable().optional() }),
+      body: z.strictObject({ name: displayName, country: jurisdictionCode.nullable().optional() }),
       handler: async ({ params, body, principal }) => {
         const tenant = await visibleTenant(s.store, principal, params.tenantId);
         if (!mayManage(principal, tenant.id)) throw forbidden();

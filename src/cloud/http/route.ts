@@ -35,6 +35,8 @@ interface RouteBase<B, Q, P, Who> {
   status?: number;
   /** Non-JSON success content type, e.g. JSON lines. */
   produces?: string;
+  /** False for routes that must always answer (health probes). Default true. */
+  rateLimited?: boolean;
   handler(ctx: RouteContext<B, Q, P, Who>): Promise<unknown>;
 }
 
@@ -59,6 +61,8 @@ export function definePublicRoute<B = undefined, Q = undefined, P = undefined>(r
 declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | null;
+    /** Why a presented token was refused (for logs); the route answers 401. */
+    authFailure: string | null;
   }
 }
 
@@ -77,8 +81,11 @@ export function registerRoute(app: FastifyInstance, route: AnyRoute): void {
   app.route({
     method: route.method,
     url: route.url,
-    config: { roles: route.roles },
+    config: { roles: route.roles, ...(route.rateLimited === false ? { rateLimit: false } : {}) },
     handler: async (request, reply) => {
+      if (request.authFailure !== null) {
+        throw new HttpError(401, 'unauthenticated', 'the bearer token is invalid, expired or revoked', [{ path: 'header.authorization', message: 'invalid token' }], { 'www-authenticate': 'Bearer error="invalid_token"' });
+      }
       if (route.roles !== 'public') {
         const principal = request.principal;
         if (!principal) throw new HttpError(401, 'unauthenticated', 'a bearer token is required', [{ path: 'header.authorization', message: 'missing' }], { 'www-authenticate': 'Bearer' });

@@ -11,6 +11,7 @@ export function systemRoutes(version: string, allRoutes: () => readonly AnyRoute
       tag: 'system',
       summary: 'Liveness',
       roles: 'public',
+      rateLimited: false,
       handler: async () => ({ status: 'ok', version }),
     }),
     definePublicRoute({

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { actorFor } from '../accounts/accounts.js';
 import { HttpError, notFound } from '../http/http-error.js';
 import { defineRoute, type AnyRoute } from '../http/route.js';
-import { countryCode, idString, plainText } from '../http/schemas.js';
+import { jurisdictionCode, idString, plainText } from '../http/schemas.js';
 import type { CloudServices } from '../services.js';
 import { POLICY_ACTIONS } from './actions.js';
 import { decide, type PolicySubject } from './decide.js';
@@ -11,10 +11,12 @@ import { passGate } from './gate.js';
 import { ruleInputSchema, ruleSetSchema, toPolicyRule } from './rule.js';
 import { createRule, getRuleHistory, getRuleVersion, listRules, retireRule, updateRule, type RuleChangeOutcome } from './rule-store.js';
 import { timeline } from './timeline.js';
+import { parseInstant } from './zoned-time.js';
 
 const ruleParams = z.strictObject({ ruleId: idString });
-const jurisdiction = z.string().regex(/^[A-Z]{2}(?:-[A-Z0-9]{1,3})?$/, 'an ISO 3166-1 alpha-2 or 3166-2 code, e.g. US or US-CA');
-const instant = z.iso.datetime({ offset: true });
+const jurisdiction = jurisdictionCode;
+// The same instant forms rules accept: ISO 8601 with Z or an offset, seconds optional.
+const instant = z.string().max(64).refine((t) => parseInstant(t) !== null, 'an ISO 8601 instant with Z or an offset, e.g. 2024-09-29T04:00:00Z');
 const READERS = ['operator', 'auditor', 'customer-admin'] as const;
 
 function changed(outcome: RuleChangeOutcome, id: string) {
@@ -122,7 +124,7 @@ export function policyRoutes(s: CloudServices): AnyRoute[] {
         if (body.location) subject.location = body.location;
         if (body.person) subject.person = body.person;
         if (body.product) subject.product = body.product;
-        return decide(await s.rules.current(s.store), subject, body.action, body.at ? new Date(body.at) : s.now());
+        return decide(await s.rules.current(s.store), subject, body.action, body.at ? parseInstant(body.at)! : s.now());
       },
     }),
     defineRoute({
@@ -155,7 +157,7 @@ export function policyRoutes(s: CloudServices): AnyRoute[] {
       body: z.strictObject({
         action: z.enum(POLICY_ACTIONS),
         product: plainText(200).min(1).optional(),
-        declared_location: countryCode.optional(),
+        declared_location: jurisdictionCode.optional(),
       }),
       handler: async ({ body, principal, request }) => {
         const outcome = await passGate(s.store, s.rules, { principal, action: body.action, ip: request.ip, product: body.product, declaredLocation: body.declared_location }, s.now());

@@ -5,7 +5,7 @@
  * PostgreSQL an advisory lock keeps two processes starting together from racing. A store whose
  * schema is newer than this code is refused rather than used.
  */
-import { StoreError, type Dialect, type Store } from './store.js';
+import { LOCK_MIGRATIONS, lockTransaction, StoreError, type Dialect, type Store } from './store.js';
 
 export interface Migration {
   id: number;
@@ -52,7 +52,6 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX audit_log_tenant ON audit_log (tenant_id, seq)`,
       `CREATE TABLE audit_head (id INTEGER PRIMARY KEY CHECK (id = 1), seq BIGINT NOT NULL, hash TEXT NOT NULL)`,
       `INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '${GENESIS}')`,
-      `CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL)`,
     ],
   },
   {
@@ -67,10 +66,11 @@ export const MIGRATIONS: readonly Migration[] = [
   },
 ];
 
-const MIGRATION_LOCK = 7_315_001; // arbitrary, fixed: the advisory lock key for migrations
-
 export async function migrate(store: Store, migrations: readonly Migration[] = MIGRATIONS): Promise<number[]> {
-  await store.run(`CREATE TABLE IF NOT EXISTS schema_migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`);
+  await store.transaction(async (tx) => {
+    await lockTransaction(tx, LOCK_MIGRATIONS); // two processes starting together must not race
+    await tx.run(`CREATE TABLE IF NOT EXISTS schema_migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`);
+  });
   const known = Math.max(0, ...migrations.map((m) => m.id));
   const newest = (await store.get<{ id: number | null }>('SELECT MAX(id) AS id FROM schema_migrations'))?.id ?? 0;
   if (newest > known) {
@@ -79,7 +79,7 @@ export async function migrate(store: Store, migrations: readonly Migration[] = M
   const applied: number[] = [];
   for (const migration of [...migrations].sort((a, b) => a.id - b.id)) {
     await store.transaction(async (tx) => {
-      if (tx.dialect === 'postgres') await tx.run(`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK})`);
+      await lockTransaction(tx, LOCK_MIGRATIONS);
       const done = await tx.get('SELECT id FROM schema_migrations WHERE id = ?', [migration.id]);
       if (done) return;
       const statements = Array.isArray(migration.up) ? migration.up : (migration.up as Record<Dialect, readonly string[]>)[tx.dialect];

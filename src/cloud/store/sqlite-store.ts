@@ -5,16 +5,19 @@
  * through one queue, so a transaction never interleaves with anything else on the connection.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { StoreError, type Queryable, type SqlValue, type Store } from './store.js';
 
 export function openSqliteStore(file: string): Store {
-  mkdirSync(dirname(file), { recursive: true });
+  // Accounts and audit records are the vendor's: the folder and file are readable by their owner only
+  // (SQLite gives its -wal and -shm files the database file's permissions).
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   let db: Database.Database;
   try {
     db = new Database(file);
+    chmodSync(file, 0o600);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');

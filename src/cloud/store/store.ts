@@ -32,6 +32,19 @@ export function forUpdate(q: Queryable): string {
   return q.dialect === 'postgres' ? ' FOR UPDATE' : '';
 }
 
+/**
+ * Serialises transactions that take the same lock: a PostgreSQL advisory lock held to the end of
+ * the transaction (several processes may share one database). SQLite's write transactions are
+ * exclusive already.
+ */
+export async function lockTransaction(q: Queryable, key: number): Promise<void> {
+  if (q.dialect === 'postgres') await q.run(`SELECT pg_advisory_xact_lock(${Math.trunc(key)})`);
+}
+
+/** Fixed advisory lock keys. */
+export const LOCK_MIGRATIONS = 7_315_001;
+export const LOCK_BOOTSTRAP = 7_315_002;
+
 export class StoreError extends Error {
   constructor(
     readonly code: 'STORE_OPEN' | 'STORE_MIGRATION' | 'STORE_NESTED' | 'STORE_CLOSED' | 'STORE_VERSION',
