@@ -133,14 +133,18 @@ export function chainAuditRecord(prev: AuditRecord | null, fields: AuditRecordFi
   const at = !(fields.at instanceof Date) ? fields.at : Number.isNaN(fields.at.getTime()) ? 'Invalid Date' : fields.at.toISOString();
   if (fields.data === undefined) throw new AuditChainError('MALFORMED', 'field "data": missing (use null for no data)', undefined, 'data');
   let data: unknown;
+  let dataJson: string;
   try {
-    data = JSON.parse(canonicalJson(fields.data));
+    dataJson = canonicalJson(fields.data);
+    data = JSON.parse(dataJson);
   } catch (e) {
     throw new AuditChainError('MALFORMED', `field "data": ${(e as Error).message}`, undefined, 'data', { cause: e });
   }
   const unhashed = { seq: prev === null ? 1 : prev.seq + 1, at, kind: fields.kind, actor: fields.actor, tenant: fields.tenant, data, prev: prev === null ? AUDIT_GENESIS : prev.hash };
   const record = checkAuditRecord({ ...unhashed, hash: hashAuditRecord(unhashed) });
-  const bytes = Buffer.byteLength(formatAuditLine(record), 'utf8');
+  // The export line's length without writing the line again: the other fields plus `"data":<data>,`.
+  const { data: _data, ...others } = record;
+  const bytes = Buffer.byteLength(canonicalJson(others), 'utf8') + Buffer.byteLength(dataJson, 'utf8') + '"data":,'.length;
   if (bytes > AUDIT_MAX_LINE_BYTES) throw new AuditChainError('LINE_TOO_LONG', `record is ${bytes} bytes as a line, over the ${AUDIT_MAX_LINE_BYTES}-byte limit`);
   return record;
 }

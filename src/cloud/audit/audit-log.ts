@@ -5,7 +5,7 @@
  * (last seq and hash) is kept in its own row, locked while appending, so concurrent appends on
  * PostgreSQL stay one chain; on SQLite write transactions are exclusive anyway.
  */
-import { AUDIT_GENESIS, canonicalJson, chainAuditRecord, createAuditChainVerifier, type AuditRecord } from '../../protocol/index.js';
+import { AUDIT_GENESIS, chainAuditRecord, createAuditChainVerifier, type AuditRecord } from '../../protocol/index.js';
 import { forUpdate, type Queryable } from '../store/store.js';
 
 export interface AuditEntry {
@@ -41,7 +41,8 @@ export async function appendAudit(tx: Queryable, entry: AuditEntry, at: Date): P
     record.kind,
     record.actor,
     record.tenant,
-    canonicalJson(record.data),
+    // Any JSON text of the data will do: verification hashes its canonical form, not these bytes.
+    JSON.stringify(record.data),
     record.prev,
     record.hash,
   ]);

@@ -3,25 +3,31 @@
  * here. BIGINT columns come back as JavaScript numbers (every count and sequence we keep stays far
  * below 2^53).
  */
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { StoreError, type Queryable, type SqlValue, type Store } from './store.js';
 
 pg.types.setTypeParser(pg.types.builtins.INT8, (text) => Number(text));
 
-const numbered = new Map<string, string>();
+/**
+ * Our SQL as PostgreSQL takes it: `?` numbered, and a statement name so that each connection plans
+ * a query once and then reuses the plan (unnamed statements are planned on every call; the token
+ * check alone cost several times more that way). The set of distinct statements is small and fixed.
+ */
+const prepared = new Map<string, { name: string; text: string }>();
 
-function toPostgresSql(sql: string): string {
-  let out = numbered.get(sql);
+function toPostgresQuery(sql: string): { name: string; text: string } {
+  let out = prepared.get(sql);
   if (out === undefined) {
     let n = 0;
-    out = sql.replace(/\?/g, () => `$${++n}`);
-    numbered.set(sql, out);
+    out = { name: `vigil_${createHash('sha256').update(sql).digest('hex').slice(0, 24)}`, text: sql.replace(/\?/g, () => `$${++n}`) };
+    prepared.set(sql, out);
   }
   return out;
 }
 
 function queryableOn(client: pg.Pool | pg.PoolClient): Queryable {
-  const query = (sql: string, params: readonly SqlValue[] = []) => client.query(toPostgresSql(sql), params as SqlValue[]);
+  const query = (sql: string, params: readonly SqlValue[] = []) => client.query({ ...toPostgresQuery(sql), values: params as SqlValue[] });
   return {
     dialect: 'postgres',
     all: async <T>(sql: string, params?: readonly SqlValue[]) => (await query(sql, params)).rows as T[],
