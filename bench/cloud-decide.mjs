@@ -20,7 +20,7 @@ import { appendFileSync, closeSync, copyFileSync, existsSync, fdatasyncSync, mkd
 import { createRequire } from 'node:module';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, relative } from 'node:path';
-import { DATA_DIR, fmt, fmtInt, parseArgs, REPO_DIR } from './lib.mjs';
+import { cpuTimes, DATA_DIR, fmt, fmtInt, log, parseArgs, REPO_DIR, sleep, waitQuiet } from './lib.mjs';
 import { ensurePostgresInstalled, PG_BIN, startPostgres, stopPostgres } from '../scripts/postgres.mjs';
 
 const args = parseArgs(process.argv.slice(2), {
@@ -47,8 +47,6 @@ const US_UPDATE_DENY_FROM = Date.parse('2024-09-29T04:00:00Z');
 const POLICY_FILE = join(REPO_DIR, 'examples', 'policy', 'us-2024.json');
 const SNAPSHOT = join(DATA_DIR, 'cloud-snapshot');
 const VIGIL = args.build ? join(SNAPSHOT, 'dist', 'cli', 'main.js') : join(REPO_DIR, 'dist', 'cli', 'main.js');
-const log = (...a) => console.log(`[${new Date().toISOString().slice(11, 19)}]`, ...a);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // ---------- cleanup: everything started or created is registered here and undone in reverse ----------
 
@@ -183,11 +181,6 @@ async function stopChild(server) {
 
 // ---------- CPU accounting (/proc, USER_HZ = 100) ----------
 
-function cpuTimes() {
-  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-  const [user, nice, system, idle, iowait, irq, softirq, steal] = f;
-  return { busy: (user + nice + system + irq + softirq + steal) / 100, total: (user + nice + system + idle + iowait + irq + softirq + steal) / 100, irq: (irq + softirq) / 100 };
-}
 
 /** pid -> { ppid, cpu seconds } for every process we may read. */
 function processTable() {
@@ -239,20 +232,6 @@ function cpuUse(a, b) {
   return { wall, loadgen: self / wall, server: server / wall, store: store / wall, irq: irq / wall, other: Math.max(0, busy - self - server - store - irq) / wall, machine: busy / wall };
 }
 
-/** Waits (up to --quiet-wait-s) until the machine uses less than a fifth of a core over a second; returns the last level. */
-async function waitQuiet() {
-  const until = Date.now() + args.quietWaitS * 1000;
-  let busy = 0;
-  for (;;) {
-    const a = cpuTimes();
-    await sleep(1000);
-    const b = cpuTimes();
-    busy = (b.busy - a.busy) / ((b.total - a.total) / cpus().length);
-    if (busy < 0.2 || Date.now() > until) break;
-  }
-  if (busy >= 0.2) log(`  note: machine still busy (${fmt(busy, 2)} cores in use) after ${args.quietWaitS} s; measuring anyway`);
-  return busy;
-}
 
 // ---------- HTTP ----------
 
@@ -337,7 +316,7 @@ function parseDecision(body) {
 /** Warm-up, then the measured run, then the checks common to every target. */
 async function measure(label, target, { check, pids, onBeforeMeasure }) {
   log(`${label}: waiting for a quiet machine, ${args.warmup} s warm-up, ${args.duration} s measured, ${args.connections} connections`);
-  const busyBefore = await waitQuiet();
+  const busyBefore = await waitQuiet(args.quietWaitS);
   if (args.warmup > 0) {
     const w = await cannon(target, args.warmup, { check, pids });
     const bad = w.result.non2xx + w.result.errors + w.result.mismatches;

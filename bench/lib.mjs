@@ -1,4 +1,6 @@
 // Shared helpers for the benchmark: paths, argument parsing, a seeded PRNG, formatting.
+import { readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -165,4 +167,32 @@ export function fmt(n, digits = 2) {
 
 export function fmtInt(n) {
   return n === null || n === undefined ? 'n/a' : Math.round(n).toLocaleString('en-US');
+}
+
+export const log = (...a) => console.log(`[${new Date().toISOString().slice(11, 19)}]`, ...a);
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Busy, total and interrupt CPU seconds of the whole machine so far (/proc/stat, USER_HZ = 100). */
+export function cpuTimes() {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = f;
+  return { busy: (user + nice + system + irq + softirq + steal) / 100, total: (user + nice + system + idle + iowait + irq + softirq + steal) / 100, irq: (irq + softirq) / 100 };
+}
+
+/**
+ * The machine may be shared: before a measurement, wait (up to maxWaitS) until other processes use
+ * less than a fifth of one core over a second. Returns the last busy level seen (cores).
+ */
+export async function waitQuiet(maxWaitS = 90) {
+  const until = Date.now() + maxWaitS * 1000;
+  let busy = 0;
+  for (;;) {
+    const a = cpuTimes();
+    await sleep(1000);
+    const b = cpuTimes();
+    busy = (b.busy - a.busy) / ((b.total - a.total) / cpus().length);
+    if (busy < 0.2 || Date.now() > until) break;
+  }
+  if (busy >= 0.2) log(`  note: machine still busy (${fmt(busy, 2)} cores in use by other processes) after ${maxWaitS} s; measuring anyway`);
+  return busy;
 }

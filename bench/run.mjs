@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, copyFileSync, existsSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync, writeFileSync, appendFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { corpusDir, DATA_DIR, dbDir, fmt, fmtInt, MiB, parseArgs, REPO_DIR, Rng, scaleTag } from './lib.mjs';
+import { corpusDir, cpuTimes, DATA_DIR, dbDir, fmt, fmtInt, log, MiB, parseArgs, REPO_DIR, Rng, scaleTag, waitQuiet } from './lib.mjs';
 import { describeMix, generateDatabase } from './generate-database.mjs';
 import { describeCorpus, generateCorpus } from './generate-corpus.mjs';
 
@@ -36,7 +36,6 @@ if (scales.some((s) => !(s > 0 && s <= 10))) throw new Error(`--scales: '${args.
 const SNAPSHOT = join(DATA_DIR, 'vigil-snapshot');
 const VIGIL = args.build ? join(SNAPSHOT, 'dist', 'cli', 'main.js') : join(REPO_DIR, 'dist', 'cli', 'main.js');
 const TIME = '/usr/bin/time';
-const log = (...a) => console.log(`[${new Date().toISOString().slice(11, 19)}]`, ...a);
 mkdirSync(DATA_DIR, { recursive: true });
 
 // ---------- process helpers ----------
@@ -47,32 +46,6 @@ function sh(cmd, cmdArgs) {
   return r;
 }
 
-/** Busy and total CPU seconds of the whole machine so far (/proc/stat, USER_HZ = 100). */
-function cpuTimes() {
-  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-  const [user, nice, system, idle, iowait, irq, softirq, steal] = f;
-  return { busy: (user + nice + system + irq + softirq + steal) / 100, total: (user + nice + system + idle + iowait + irq + softirq + steal) / 100 };
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-/**
- * The machine may be shared: before a measurement, wait (up to maxWaitS) until other processes use
- * less than a fifth of one core over a second. Returns the last busy level seen (cores).
- */
-async function waitQuiet(maxWaitS = 90) {
-  const until = Date.now() + maxWaitS * 1000;
-  let busy = 0;
-  for (;;) {
-    const a = cpuTimes();
-    await sleep(1000);
-    const b = cpuTimes();
-    busy = (b.busy - a.busy) / ((b.total - a.total) / cpus().length);
-    if (busy < 0.2 || Date.now() > until) break;
-  }
-  if (busy >= 0.2) log(`  note: machine still busy (${fmt(busy, 2)} cores in use by other processes) after ${maxWaitS} s; measuring anyway`);
-  return busy;
-}
 
 /** Runs a command under GNU time -v; stdout/stderr go to files. Returns wall seconds, peak RSS, exit code. */
 function timed(label, cmd, cmdArgs, { stdoutFile = null, stderrFile = null } = {}) {
