@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { registerAuditCommand } from './audit-command.js';
 import { registerCloudCommand } from './cloud-command.js';
 import { registerDbCommand } from './db-command.js';
+import { registerLicenseCommand } from './license-command.js';
 import { EXIT_ERROR } from './exit-codes.js';
 import { registerScanCommand } from './scan-command.js';
 import { vigilVersion } from './version.js';
@@ -19,6 +20,7 @@ program
 
 registerScanCommand(program);
 registerDbCommand(program);
+registerLicenseCommand(program);
 registerAuditCommand(program);
 registerCloudCommand(program);
 

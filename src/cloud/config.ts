@@ -11,6 +11,10 @@ export interface CloudConfig {
   maxPageSize: number;
   /** Default lifetime of a new token, in days (0: no expiry). */
   tokenLifetimeDays: number;
+  /** How long a license file stays valid without a check-in, in days (capped by the license's grace end). */
+  licenseFileDays: number;
+  /** Activations one license may make per day (beyond that: 429), so that cycling cannot mint files. */
+  activationsPerDayPerSeat: number;
 }
 
 export const DEFAULT_CONFIG: CloudConfig = {
@@ -20,6 +24,8 @@ export const DEFAULT_CONFIG: CloudConfig = {
   trustedProxies: [],
   maxPageSize: 1000,
   tokenLifetimeDays: 90,
+  licenseFileDays: 30,
+  activationsPerDayPerSeat: 3,
 };
 
 export type Clock = () => Date;

@@ -15,6 +15,9 @@ import { registerRoute, type AnyRoute } from './http/route.js';
 import { systemRoutes } from './http/system-routes.js';
 import { ActiveRules } from './policy/rule-store.js';
 import { policyRoutes } from './policy/policy-routes.js';
+import { licenseRoutes } from './licensing/license-routes.js';
+import { activationRoutes } from './licensing/activation-routes.js';
+import { generateSigningKey, type LicenseSigningKey } from './licensing/signing-key.js';
 import type { CloudServices } from './services.js';
 import type { Store } from './store/store.js';
 
@@ -23,12 +26,14 @@ export interface CloudServerOptions {
   config?: Partial<CloudConfig>;
   now?: Clock;
   version?: string;
+  /** Signs license files; a fresh key when absent (tests). */
+  licenseKey?: LicenseSigningKey;
   logger?: FastifyServerOptions['logger'];
 }
 
 export async function buildCloudServer(options: CloudServerOptions): Promise<FastifyInstance> {
   const config: CloudConfig = { ...DEFAULT_CONFIG, ...options.config };
-  const services: CloudServices = { store: options.store, rules: new ActiveRules(), config, now: options.now ?? (() => new Date()), version: options.version ?? '0.0.0' };
+  const services: CloudServices = { store: options.store, rules: new ActiveRules(), config, now: options.now ?? (() => new Date()), version: options.version ?? '0.0.0', licenseKey: options.licenseKey ?? generateSigningKey() };
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: config.bodyLimitBytes,
@@ -83,7 +88,7 @@ export async function buildCloudServer(options: CloudServerOptions): Promise<Fas
   });
 
   const routes: AnyRoute[] = [];
-  routes.push(...systemRoutes(services.version, () => routes), ...accountRoutes(services), ...policyRoutes(services), ...auditRoutes(services));
+  routes.push(...systemRoutes(services.version, () => routes), ...accountRoutes(services), ...policyRoutes(services), ...auditRoutes(services), ...licenseRoutes(services), ...activationRoutes(services));
   for (const route of routes) registerRoute(app, route);
   await app.ready();
   return app;

@@ -1,5 +1,6 @@
 /** What route handlers share: the store, the cached rule set, the settings and the clock. */
 import type { CloudConfig, Clock } from './config.js';
+import type { LicenseSigningKey } from './licensing/signing-key.js';
 import type { ActiveRules } from './policy/rule-store.js';
 import type { Store } from './store/store.js';
 
@@ -9,4 +10,5 @@ export interface CloudServices {
   config: CloudConfig;
   now: Clock;
   version: string;
+  licenseKey: LicenseSigningKey;
 }

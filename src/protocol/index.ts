@@ -26,3 +26,45 @@ export type {
   AuditVerifyOptions,
 } from './audit-chain.js';
 export { POLICY_ACTIONS, type PolicyAction } from './policy-actions.js';
+export {
+  LICENSE_KEY_ALPHABET,
+  LICENSE_KEY_HASH_PREFIX,
+  LICENSE_KEY_MAX_INPUT_CHARS,
+  LICENSE_KEY_PREFIX,
+  LICENSE_KEY_RANDOM_SYMBOLS,
+  LICENSE_KEY_SYMBOLS,
+  checkLicenseKey,
+  generateLicenseKey,
+  hashLicenseKey,
+  licenseKeyHint,
+  normalizeLicenseKey,
+  type LicenseKeyCheck,
+} from './license-key.js';
+export {
+  LICENSE_FIELD_MAX_CHARS,
+  LICENSE_FILE_FORMAT,
+  LICENSE_FILE_MAX_BYTES,
+  LICENSE_MAX_ENTITLEMENTS,
+  LICENSE_SIGNATURE_PREFIX,
+  LicenseFileError,
+  exportPublicKeyPem,
+  formatLicenseFile,
+  importPublicKeyPem,
+  isMachineFingerprint,
+  parseLicenseFileText,
+  publicKeyId,
+  signLicenseFile,
+  verifyLicenseFile,
+} from './license-file.js';
+export type {
+  LicenseCheck,
+  LicenseFailureCode,
+  LicenseFile,
+  LicenseFileParse,
+  LicenseInvalid,
+  LicensePayload,
+  LicenseState,
+  LicenseStatus,
+  LicenseValid,
+  LicenseVerifyOptions,
+} from './license-file.js';

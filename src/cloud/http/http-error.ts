@@ -19,6 +19,9 @@ export type ErrorCode =
   | 'method_not_allowed'
   | 'conflict'
   | 'rate_limited'
+  | 'policy_denied'
+  | 'license_unusable'
+  | 'no_free_seat'
   | 'unavailable'
   | 'internal';
 
@@ -35,6 +38,8 @@ export class HttpError extends Error {
     message: string,
     readonly details: ErrorDetail[] = [],
     readonly headers: Record<string, string> = {},
+    /** More members of the error object, e.g. the policy decision behind a `policy_denied`. */
+    readonly extra: Record<string, unknown> = {},
   ) {
     super(message);
     this.name = 'HttpError';
@@ -106,5 +111,5 @@ export function sendError(error: unknown, request: FastifyRequest, reply: Fastif
     }
   }
   for (const [name, value] of Object.entries(http.headers)) reply.header(name, value);
-  return reply.status(http.statusCode).send({ error: { code: http.code, message: http.message, details: http.details } });
+  return reply.status(http.statusCode).send({ error: { code: http.code, message: http.message, details: http.details, ...http.extra } });
 }

@@ -160,7 +160,21 @@ export function policyRoutes(s: CloudServices): AnyRoute[] {
         declared_location: jurisdictionCode.optional(),
       }),
       handler: async ({ body, principal, request }) => {
-        const outcome = await passGate(s.store, s.rules, { principal, action: body.action, ip: request.ip, product: body.product, declaredLocation: body.declared_location }, s.now());
+        const outcome = await passGate(
+          s.store,
+          s.rules,
+          {
+            action: body.action,
+            actor: actorFor(principal, s.now()).name,
+            tenantId: principal.tenantId,
+            personCountry: principal.tenantCountry,
+            ip: request.ip,
+            endpointId: principal.endpointId,
+            product: body.product,
+            declaredLocation: body.declared_location,
+          },
+          s.now(),
+        );
         return { ...outcome.decision, subject: outcome.subject, location_source: outcome.locationSource, audit_seq: outcome.auditSeq };
       },
     }),

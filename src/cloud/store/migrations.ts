@@ -64,6 +64,38 @@ export const MIGRATIONS: readonly Migration[] = [
       postgres: [`CREATE TABLE geo_ranges (start_key TEXT COLLATE "C" PRIMARY KEY, end_key TEXT COLLATE "C" NOT NULL, country TEXT NOT NULL)`],
     },
   },
+  {
+    id: 3,
+    name: 'licensing: products, plans, orders, licenses, activations, transfers',
+    up: [
+      `CREATE TABLE products (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL)`,
+      `CREATE TABLE plans (
+         id TEXT PRIMARY KEY, product_id TEXT NOT NULL REFERENCES products(id), name TEXT NOT NULL,
+         duration_days INTEGER NOT NULL, seats INTEGER NOT NULL, entitlements TEXT NOT NULL,
+         grace_days INTEGER NOT NULL, created_at TEXT NOT NULL, UNIQUE (product_id, name))`,
+      `CREATE TABLE licenses (
+         id TEXT PRIMARY KEY, key_hash TEXT NOT NULL UNIQUE, key_hint TEXT NOT NULL,
+         tenant_id TEXT NOT NULL REFERENCES tenants(id), plan_id TEXT NOT NULL REFERENCES plans(id),
+         seats INTEGER NOT NULL, entitlements TEXT NOT NULL,
+         status TEXT NOT NULL CHECK (status IN ('active', 'suspended', 'revoked')),
+         starts_at TEXT NOT NULL, expires_at TEXT NOT NULL, grace_days INTEGER NOT NULL,
+         created_at TEXT NOT NULL, updated_at TEXT NOT NULL)`,
+      `CREATE INDEX licenses_tenant ON licenses (tenant_id)`,
+      `CREATE TABLE orders (
+         id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL REFERENCES tenants(id), plan_id TEXT NOT NULL REFERENCES plans(id),
+         kind TEXT NOT NULL CHECK (kind IN ('new', 'renewal')), license_id TEXT REFERENCES licenses(id),
+         created_at TEXT NOT NULL, created_by TEXT NOT NULL)`,
+      `CREATE TABLE activations (
+         id TEXT PRIMARY KEY, license_id TEXT NOT NULL REFERENCES licenses(id), fingerprint TEXT NOT NULL,
+         machine_name TEXT NOT NULL, secret_hash TEXT NOT NULL, activated_at TEXT NOT NULL,
+         last_checkin_at TEXT NOT NULL, deactivated_at TEXT, ended_by TEXT)`,
+      `CREATE UNIQUE INDEX activations_one_seat_per_machine ON activations (license_id, fingerprint) WHERE deactivated_at IS NULL`,
+      `CREATE INDEX activations_license ON activations (license_id, activated_at)`,
+      `CREATE TABLE license_transfers (
+         id TEXT PRIMARY KEY, license_id TEXT NOT NULL REFERENCES licenses(id), from_tenant TEXT NOT NULL,
+         to_tenant TEXT NOT NULL, at TEXT NOT NULL, by_actor TEXT NOT NULL)`,
+    ],
+  },
 ];
 
 export async function migrate(store: Store, migrations: readonly Migration[] = MIGRATIONS): Promise<number[]> {

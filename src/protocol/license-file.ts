@@ -1,0 +1,467 @@
+/**
+ * License files: what the cloud signs on activation and check-in, and what the agent keeps and
+ * verifies offline with the vendor's public key.
+ *
+ *     { "format": "vigil-license-v1", "payload": {...}, "key_id": "<hex>", "signature": "<base64>" }
+ *
+ * - `key_id`: hex SHA-256 of the raw 32-byte Ed25519 public key (RFC 8032 5.1.5 encoding), so a
+ *   verifier holding several vendor keys (a rotation) knows which one to try.
+ * - `signature`: base64 (RFC 4648 4, padded) of the 64-byte Ed25519 signature (RFC 8032 5.1.6) of
+ *   the UTF-8 bytes of LICENSE_SIGNATURE_PREFIX + canonicalJson(payload) (RFC 8785). The prefix
+ *   keeps these signatures apart from anything else the key might sign and names the version.
+ * - `payload`: LicensePayload. The file is bound to one machine by `payload.machine` (the agent's
+ *   machineFingerprint), so a copy on another machine fails with WRONG_MACHINE. It has its own
+ *   short validity (`valid_from`, `valid_until`) that check-in refreshes, apart from the license's
+ *   end (`license_expires_at`, then grace until `grace_until`).
+ *
+ * verifyLicenseFile checks, in this order, and reports the first failure: the shape (every field
+ * present, typed, and nothing else), the key id, the signature, the machine, the time window, the
+ * status, the entitlement asked for. It reads hostile input without throwing: text is capped at
+ * LICENSE_FILE_MAX_BYTES, a member name twice in one object is refused (JSON.parse would keep the
+ * last, another reader the first), and an object is read field by field into a fresh copy, so what
+ * was verified is what is returned.
+ */
+import { createHash, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
+import { canonicalJson } from './canonical-json.js';
+
+export const LICENSE_FILE_FORMAT = 'vigil-license-v1';
+/** Domain separation and version, signed before the canonical JSON of the payload. */
+export const LICENSE_SIGNATURE_PREFIX = 'vigil-license-file-v1\n';
+/** The longest license file text accepted, in UTF-8 bytes (a real one is under 2 KiB). */
+export const LICENSE_FILE_MAX_BYTES = 64 * 1024;
+/** The longest string field of a payload, in UTF-16 code units. */
+export const LICENSE_FIELD_MAX_CHARS = 256;
+/** The most entitlements a payload lists. */
+export const LICENSE_MAX_ENTITLEMENTS = 64;
+
+export type LicenseStatus = 'active' | 'suspended';
+
+export interface LicensePayload {
+  license_id: string;
+  /** licenseKeyHint of the key: its last 5 symbols. */
+  key_hint: string;
+  /** Id of the tenant that holds the license. */
+  holder_tenant: string;
+  holder_name: string;
+  product: string;
+  plan: string;
+  /** Distinct names such as 'updates', 'network', 'daemon': lowercase letters, digits, '.', '_', '-'. */
+  entitlements: string[];
+  /** Seats of the license: a whole number from 1. */
+  seats: number;
+  activation_id: string;
+  /** The machine this file is bound to: machineFingerprint, 64 lowercase hex digits. */
+  machine: string;
+  /** When the license ends (ISO 8601 UTC, as Date.toISOString writes it; 0 to 9 fraction digits). */
+  license_expires_at: string;
+  /** When the grace after license_expires_at ends. */
+  grace_until: string;
+  /** This file's own validity: from valid_from (included) to valid_until (excluded). */
+  valid_from: string;
+  valid_until: string;
+  issued_at: string;
+  status: LicenseStatus;
+}
+
+export interface LicenseFile {
+  format: typeof LICENSE_FILE_FORMAT;
+  payload: LicensePayload;
+  /** Hex SHA-256 of the raw Ed25519 public key: publicKeyId. */
+  key_id: string;
+  /** Base64 Ed25519 signature of LICENSE_SIGNATURE_PREFIX + canonicalJson(payload). */
+  signature: string;
+}
+
+export type LicenseFailureCode = 'MALFORMED' | 'UNKNOWN_KEY' | 'BAD_SIGNATURE' | 'WRONG_MACHINE' | 'NOT_YET_VALID' | 'EXPIRED' | 'SUSPENDED' | 'NO_ENTITLEMENT';
+
+/** 'grace': past license_expires_at, before grace_until; the agent works and asks the user to renew. */
+export type LicenseState = 'valid' | 'grace';
+
+export interface LicenseValid {
+  ok: true;
+  payload: LicensePayload;
+  state: LicenseState;
+}
+
+export interface LicenseInvalid {
+  ok: false;
+  code: LicenseFailureCode;
+  /** Plain words for the user, e.g. "this license file belongs to another machine". */
+  reason: string;
+  /** The payload, only once the signature verified (from WRONG_MACHINE on). */
+  payload?: LicensePayload;
+  /** For MALFORMED: where, e.g. "payload.seats". */
+  field?: string;
+}
+
+export type LicenseCheck = LicenseValid | LicenseInvalid;
+
+export type LicenseFileParse = { ok: true; file: LicenseFile } | (LicenseInvalid & { code: 'MALFORMED' });
+
+export interface LicenseVerifyOptions {
+  /** The vendor's Ed25519 public keys that this agent trusts. */
+  publicKeys: readonly KeyObject[];
+  /** This machine's fingerprint (machineFingerprint().fingerprint). */
+  machine: string;
+  now: Date;
+  /** Fails with NO_ENTITLEMENT unless the license lists it. */
+  entitlement?: string;
+}
+
+/** Thrown by signing and key helpers (never by verification, which returns a LicenseCheck). */
+export class LicenseFileError extends Error {
+  constructor(
+    readonly code: 'MALFORMED' | 'BAD_KEY',
+    message: string,
+    readonly field?: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = 'LicenseFileError';
+  }
+}
+
+const FILE_FIELDS = ['format', 'payload', 'key_id', 'signature'] as const;
+const TEXT_FIELDS = ['license_id', 'holder_tenant', 'holder_name', 'product', 'plan', 'activation_id'] as const;
+const TIME_FIELDS = ['license_expires_at', 'grace_until', 'valid_from', 'valid_until', 'issued_at'] as const;
+const PAYLOAD_FIELDS = [...TEXT_FIELDS, 'key_hint', 'entitlements', 'seats', 'machine', ...TIME_FIELDS, 'status'] as const;
+const HEX64_RE = /^[0-9a-f]{64}$/;
+const KEY_HINT_RE = /^[0-9A-HJKMNP-TV-Z]{5}$/;
+const ENTITLEMENT_RE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+const SIGNATURE_RE = /^[A-Za-z0-9+/]{86}==$/;
+const ISO_UTC_RE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d{1,9})?Z$/;
+/** C0 and C1 controls (a name shown on a terminal must not drive it) and lone surrogates. */
+const UNPRINTABLE_RE = /[\u0000-\u001f\u007f-\u009f]|\p{Cs}/u;
+
+/** A field that is missing, mistyped or unknown: becomes MALFORMED with `field`. */
+class Malformed extends Error {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(`field "${field}": ${message}`);
+  }
+}
+
+/** True for a machine fingerprint as the agent computes it: 64 lowercase hex digits. */
+export function isMachineFingerprint(value: unknown): value is string {
+  return typeof value === 'string' && HEX64_RE.test(value);
+}
+
+/** Hex SHA-256 of the raw 32-byte Ed25519 public key (of a private key: of its public key). */
+export function publicKeyId(key: KeyObject): string {
+  return createHash('sha256').update(rawPublicKey(key)).digest('hex');
+}
+
+/** The SPKI PEM of an Ed25519 public key (of a private key: of its public key). */
+export function exportPublicKeyPem(key: KeyObject): string {
+  const publicKey = ed25519PublicKey(key);
+  return publicKey.export({ type: 'spki', format: 'pem' }).toString();
+}
+
+/** An Ed25519 public key from SPKI PEM text; throws LicenseFileError BAD_KEY for anything else. */
+export function importPublicKeyPem(pem: string): KeyObject {
+  let key: KeyObject;
+  try {
+    key = createPublicKey({ key: pem, format: 'pem' });
+  } catch (e) {
+    throw new LicenseFileError('BAD_KEY', 'not a PEM public key', undefined, { cause: e });
+  }
+  return ed25519PublicKey(key);
+}
+
+/**
+ * Signs `payload` with the vendor's Ed25519 private key. The payload is checked as a verifier checks
+ * it (LicenseFileError MALFORMED with the field otherwise) and copied: the file holds exactly what
+ * was signed, with its fields in LicensePayload order.
+ */
+export function signLicenseFile(payload: LicensePayload, privateKey: KeyObject): LicenseFile {
+  if (privateKey.type !== 'private' || privateKey.asymmetricKeyType !== 'ed25519') {
+    throw new LicenseFileError('BAD_KEY', `expected an Ed25519 private key, found a ${privateKey.asymmetricKeyType ?? ''} ${privateKey.type} key`);
+  }
+  let copy: LicensePayload;
+  try {
+    copy = readPayload(payload);
+  } catch (e) {
+    if (e instanceof Malformed) throw new LicenseFileError('MALFORMED', e.message, e.field, { cause: e });
+    throw e;
+  }
+  const signature = sign(null, signedBytes(copy), privateKey).toString('base64');
+  return { format: LICENSE_FILE_FORMAT, payload: copy, key_id: publicKeyId(privateKey), signature };
+}
+
+/** The text to write to disk or send: indented JSON and a final newline. */
+export function formatLicenseFile(file: LicenseFile): string {
+  return `${JSON.stringify(file, null, 2)}\n`;
+}
+
+/**
+ * Parses license file text (or its UTF-8 bytes) and checks its shape, not its signature. Never
+ * throws. A leading byte order mark is ignored.
+ */
+export function parseLicenseFileText(text: string | Uint8Array): LicenseFileParse {
+  const malformed = (reason: string, field?: string): LicenseFileParse => ({
+    ok: false,
+    code: 'MALFORMED',
+    reason: `this is not a valid Vigil license file: ${reason}`,
+    ...(field === undefined ? {} : { field }),
+  });
+  try {
+    const size = typeof text === 'string' ? (text.length > LICENSE_FILE_MAX_BYTES ? Infinity : Buffer.byteLength(text, 'utf8')) : text.byteLength;
+    if (size > LICENSE_FILE_MAX_BYTES) return malformed(`larger than ${LICENSE_FILE_MAX_BYTES} bytes`);
+    let s: string;
+    if (typeof text === 'string') s = text;
+    else {
+      try {
+        s = new TextDecoder('utf-8', { fatal: true }).decode(text);
+      } catch {
+        return malformed('not UTF-8 text');
+      }
+    }
+    const parsed = parseStrictJson(s.startsWith('\ufeff') ? s.slice(1) : s);
+    if (!parsed.ok) return malformed(parsed.reason);
+    return { ok: true, file: readFile(parsed.value) };
+  } catch (e) {
+    if (e instanceof Malformed) return malformed(e.message, e.field);
+    return malformed('unreadable');
+  }
+}
+
+/**
+ * Verifies a license file for this machine at `now`: a parsed object, or its text or bytes (through
+ * parseLicenseFileText). Never throws on a hostile file; throws when the options are wrong:
+ * LicenseFileError BAD_KEY for a key that is not Ed25519, TypeError for no keys, a machine that is
+ * not a fingerprint, or an invalid date.
+ */
+export function verifyLicenseFile(file: unknown, options: LicenseVerifyOptions): LicenseCheck {
+  const keys = new Map(checkOptions(options).map((k) => [publicKeyId(k), k] as const));
+  let f: LicenseFile;
+  if (typeof file === 'string' || file instanceof Uint8Array) {
+    const parsed = parseLicenseFileText(file);
+    if (!parsed.ok) return parsed;
+    f = parsed.file;
+  } else {
+    try {
+      f = readFile(file);
+    } catch (e) {
+      const field = e instanceof Malformed ? e.field : undefined;
+      const reason = `this is not a valid Vigil license file: ${e instanceof Malformed ? e.message : 'unreadable'}`;
+      return { ok: false, code: 'MALFORMED', reason, ...(field === undefined ? {} : { field }) };
+    }
+  }
+  const key = keys.get(f.key_id);
+  if (!key) {
+    const reason = `this license file was signed with a key this copy of Vigil does not trust (key id ${f.key_id.slice(0, 16)}...); it may come from another vendor, or need a newer Vigil`;
+    return { ok: false, code: 'UNKNOWN_KEY', reason };
+  }
+  let good = false;
+  try {
+    good = verify(null, signedBytes(f.payload), key, Buffer.from(f.signature, 'base64'));
+  } catch {
+    good = false;
+  }
+  if (!good) return { ok: false, code: 'BAD_SIGNATURE', reason: 'this license file was altered or damaged: its signature does not match its content' };
+  return checkPayload(f.payload, options);
+}
+
+/** The checks after the signature: machine, time window, status, entitlement. */
+function checkPayload(payload: LicensePayload, options: LicenseVerifyOptions): LicenseCheck {
+  const fail = (code: LicenseFailureCode, reason: string): LicenseInvalid => ({ ok: false, code, reason, payload });
+  if (payload.machine !== options.machine.toLowerCase()) {
+    return fail('WRONG_MACHINE', 'this license file belongs to another machine; activate the license on this machine to get its own file');
+  }
+  const now = options.now.getTime();
+  if (now < Date.parse(payload.valid_from)) {
+    return fail('NOT_YET_VALID', `this license file is valid only from ${payload.valid_from}; check this computer's date and time`);
+  }
+  if (now >= Date.parse(payload.grace_until)) {
+    return fail('EXPIRED', `this license expired on ${payload.license_expires_at} and its grace period ended on ${payload.grace_until}; renew the license`);
+  }
+  if (now >= Date.parse(payload.valid_until)) {
+    return fail('EXPIRED', `this license file expired on ${payload.valid_until}; connect to the internet and refresh it (vigil license refresh)`);
+  }
+  const state: LicenseState = now >= Date.parse(payload.license_expires_at) ? 'grace' : 'valid';
+  if (payload.status === 'suspended') return fail('SUSPENDED', 'this license is suspended by the vendor; contact the vendor or your administrator');
+  if (options.entitlement !== undefined && !payload.entitlements.includes(options.entitlement)) {
+    const has = payload.entitlements.length === 0 ? 'nothing' : payload.entitlements.join(', ');
+    return fail('NO_ENTITLEMENT', `this license does not include "${options.entitlement}" (it includes ${has})`);
+  }
+  return { ok: true, payload, state };
+}
+
+function checkOptions(options: LicenseVerifyOptions): KeyObject[] {
+  if (options.publicKeys.length === 0) throw new TypeError('publicKeys: no trusted key given');
+  if (!isMachineFingerprint(options.machine.toLowerCase())) throw new TypeError('machine: expected a machine fingerprint (64 hex digits)');
+  if (!(options.now instanceof Date) || Number.isNaN(options.now.getTime())) throw new TypeError('now: expected a valid Date');
+  return options.publicKeys.map((k) => ed25519PublicKey(k));
+}
+
+const signedBytes = (payload: LicensePayload): Buffer => Buffer.from(LICENSE_SIGNATURE_PREFIX + canonicalJson(payload), 'utf8');
+
+/** Own, enumerable or not: never a value inherited from a prototype. */
+function own(o: object, name: string): unknown {
+  return Object.prototype.hasOwnProperty.call(o, name) ? (o as Record<string, unknown>)[name] : undefined;
+}
+
+/** Reads an object that has exactly `fields` (own properties), each once, into a map. */
+function readObject(value: unknown, where: string, fields: readonly string[]): Map<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Malformed(where, `expected an object, found ${describe(value)}`);
+  const names = Object.keys(value);
+  const unknown = names.find((n) => !fields.includes(n));
+  if (unknown !== undefined) throw new Malformed(`${where === '' ? '' : `${where}.`}${printable(unknown)}`, 'unknown field (the signature does not cover it)');
+  const read = new Map<string, unknown>();
+  for (const f of fields) {
+    const v = own(value, f);
+    if (v === undefined) throw new Malformed(where === '' ? f : `${where}.${f}`, 'missing');
+    read.set(f, v);
+  }
+  return read;
+}
+
+function readFile(value: unknown): LicenseFile {
+  const v = readObject(value, '', FILE_FIELDS);
+  if (v.get('format') !== LICENSE_FILE_FORMAT) throw new Malformed('format', `expected "${LICENSE_FILE_FORMAT}", found ${describe(v.get('format'))}`);
+  const keyId = v.get('key_id');
+  if (typeof keyId !== 'string' || !HEX64_RE.test(keyId)) throw new Malformed('key_id', `expected 64 lowercase hex digits, found ${describe(keyId)}`);
+  const signature = v.get('signature');
+  // Canonical base64 only: 64 bytes, and unused bits zero (so it re-encodes to the same text).
+  if (typeof signature !== 'string' || !SIGNATURE_RE.test(signature) || Buffer.from(signature, 'base64').toString('base64') !== signature) {
+    throw new Malformed('signature', `expected a base64 Ed25519 signature (88 characters), found ${describe(signature)}`);
+  }
+  return { format: LICENSE_FILE_FORMAT, payload: readPayload(v.get('payload')), key_id: keyId, signature };
+}
+
+function readPayload(value: unknown): LicensePayload {
+  const v = readObject(value, 'payload', PAYLOAD_FIELDS);
+  const bad = (field: string, expected: string): never => {
+    throw new Malformed(`payload.${field}`, `expected ${expected}, found ${describe(v.get(field))}`);
+  };
+  const text = (field: string, min = 1): string => {
+    const s = v.get(field);
+    if (typeof s !== 'string' || s.length < min || s.length > LICENSE_FIELD_MAX_CHARS || UNPRINTABLE_RE.test(s)) {
+      bad(field, `${min === 0 ? 'a' : 'a non-empty'} string of at most ${LICENSE_FIELD_MAX_CHARS} printable characters`);
+    }
+    return s as string;
+  };
+  const time = (field: string): string => {
+    const s = v.get(field);
+    if (typeof s !== 'string' || !isIsoUtc(s)) bad(field, 'an ISO 8601 UTC time such as 2025-01-31T12:00:00.000Z');
+    return s as string;
+  };
+  const pattern = (field: string, re: RegExp, expected: string): string => {
+    const s = v.get(field);
+    if (typeof s !== 'string' || !re.test(s)) bad(field, expected);
+    return s as string;
+  };
+  const list = v.get('entitlements');
+  if (!Array.isArray(list) || list.length > LICENSE_MAX_ENTITLEMENTS) bad('entitlements', `a list of at most ${LICENSE_MAX_ENTITLEMENTS} names`);
+  const entitlements: string[] = [];
+  for (let i = 0; i < (list as unknown[]).length; i++) {
+    const e = (list as unknown[])[i];
+    if (typeof e !== 'string' || !ENTITLEMENT_RE.test(e)) throw new Malformed(`payload.entitlements[${i}]`, `expected a name of lowercase letters, digits, ".", "_" and "-", found ${describe(e)}`);
+    if (entitlements.includes(e)) throw new Malformed(`payload.entitlements[${i}]`, `"${e}" is listed twice`);
+    entitlements.push(e);
+  }
+  const seats = v.get('seats');
+  if (typeof seats !== 'number' || !Number.isSafeInteger(seats) || seats < 1) bad('seats', 'a whole number from 1');
+  const status = v.get('status');
+  if (status !== 'active' && status !== 'suspended') bad('status', '"active" or "suspended"');
+  return {
+    license_id: text('license_id'),
+    key_hint: pattern('key_hint', KEY_HINT_RE, 'the last 5 symbols of a license key'),
+    holder_tenant: text('holder_tenant'),
+    holder_name: text('holder_name', 0),
+    product: text('product'),
+    plan: text('plan'),
+    entitlements,
+    seats: seats as number,
+    activation_id: text('activation_id'),
+    machine: pattern('machine', HEX64_RE, 'a machine fingerprint (64 lowercase hex digits)'),
+    license_expires_at: time('license_expires_at'),
+    grace_until: time('grace_until'),
+    valid_from: time('valid_from'),
+    valid_until: time('valid_until'),
+    issued_at: time('issued_at'),
+    status: status as LicenseStatus,
+  };
+}
+
+function rawPublicKey(key: KeyObject): Buffer {
+  const x = ed25519PublicKey(key).export({ format: 'jwk' }).x;
+  if (typeof x !== 'string') throw new LicenseFileError('BAD_KEY', 'Ed25519 key without its public part');
+  return Buffer.from(x, 'base64url');
+}
+
+function ed25519PublicKey(key: KeyObject): KeyObject {
+  if (key?.asymmetricKeyType !== 'ed25519') throw new LicenseFileError('BAD_KEY', `expected an Ed25519 key, found ${key?.asymmetricKeyType ?? 'something else'}`);
+  return key.type === 'private' ? createPublicKey(key) : key;
+}
+
+/**
+ * JSON.parse, refusing what I-JSON (RFC 7493 2.3) forbids and JSON.parse hides: a member name twice
+ * in one object. (The same check as the audit chain's line parser.)
+ */
+function parseStrictJson(text: string): { ok: true; value: unknown } | { ok: false; reason: string } {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    return { ok: false, reason: `not JSON (${printable((e as Error).message)})` };
+  }
+  if (countWrittenMembers(text) !== countMembers(value)) return { ok: false, reason: 'a member name appears twice in one object' };
+  return { ok: true, value };
+}
+
+/** Members written in `text`, which JSON.parse accepted: the colons outside strings. Linear time. */
+function countWrittenMembers(text: string): number {
+  let members = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // a backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x3a) members++;
+  }
+  return members;
+}
+
+/** Members of every object in a parsed value, without recursion (JSON.parse nests deeper than the stack). */
+function countMembers(value: unknown): number {
+  let members = 0;
+  const todo: unknown[] = [value];
+  while (todo.length > 0) {
+    const v = todo.pop();
+    if (v === null || typeof v !== 'object') continue;
+    const items = Array.isArray(v) ? v : Object.values(v);
+    if (!Array.isArray(v)) members += items.length;
+    for (const item of items) todo.push(item);
+  }
+  return members;
+}
+
+function isIsoUtc(text: string): boolean {
+  const m = ISO_UTC_RE.exec(text);
+  if (!m) return false;
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const daysInMonth = month === 2 ? (leap ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31;
+  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth && hour <= 23 && minute <= 59 && second <= 59;
+}
+
+/** A value for a message, short and without control characters. */
+function describe(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'an object';
+  if (typeof v === 'string') return v.length > 40 ? `${printable(JSON.stringify(v.slice(0, 40)))}... (${v.length} characters)` : printable(JSON.stringify(v));
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  return `a ${typeof v}`;
+}
+
+function printable(text: string): string {
+  const short = text.length > 64 ? `${text.slice(0, 64)}...` : text;
+  return short.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]|\p{Cs}/gu, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
