@@ -18,6 +18,7 @@
  * as a shorter or different chain. Both are caught only against a head obtained elsewhere: the
  * service's signed or published head, or a head the auditor wrote down earlier (`expectHead`).
  */
+import { describeValue, hasDuplicateMembers, isIsoUtc, printable } from './json-checks.js';
 import { createHash } from 'node:crypto';
 import { canonicalJson } from './canonical-json.js';
 
@@ -110,7 +111,6 @@ export interface AuditVerifyOptions {
 }
 
 const HEX64_RE = /^[0-9a-f]{64}$/;
-const ISO_UTC_RE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d{1,9})?Z$/;
 const FIELDS = ['seq', 'at', 'kind', 'actor', 'tenant', 'data', 'prev', 'hash'] as const;
 
 /** Hex SHA-256 of AUDIT_HASH_PREFIX + canonicalJson of the seven fields other than `hash`. */
@@ -164,7 +164,7 @@ export function parseAuditLine(text: string, lineNo: number): AuditRecord {
 /** Checks that `value` has the shape of an AuditRecord: every field, of the right type, and nothing else. */
 function checkAuditRecord(value: unknown, line?: number): AuditRecord {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new AuditChainError('NOT_JSON', `not a JSON object: found ${describe(value)}`, line);
+    throw new AuditChainError('NOT_JSON', `not a JSON object: found ${describeValue(value)}`, line);
   }
   const v = value as Record<string, unknown>;
   const bad = (field: string, problem: string): never => {
@@ -172,13 +172,13 @@ function checkAuditRecord(value: unknown, line?: number): AuditRecord {
   };
   for (const f of FIELDS) if (!Object.prototype.hasOwnProperty.call(v, f) || v[f] === undefined) bad(f, 'missing');
   const { seq, at, kind, actor, tenant, prev, hash } = v;
-  if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 1) bad('seq', `expected an integer from 1, found ${describe(seq)}`);
-  if (typeof at !== 'string' || !isIsoUtc(at)) bad('at', `expected an ISO 8601 UTC time such as 2024-07-20T04:00:00.000Z, found ${describe(at)}`);
-  if (typeof kind !== 'string' || kind.length === 0) bad('kind', `expected a non-empty string, found ${describe(kind)}`);
-  if (actor !== null && typeof actor !== 'string') bad('actor', `expected a string or null, found ${describe(actor)}`);
-  if (tenant !== null && typeof tenant !== 'string') bad('tenant', `expected a string or null, found ${describe(tenant)}`);
-  if (typeof prev !== 'string' || !HEX64_RE.test(prev)) bad('prev', `expected 64 lowercase hex digits, found ${describe(prev)}`);
-  if (typeof hash !== 'string' || !HEX64_RE.test(hash)) bad('hash', `expected 64 lowercase hex digits, found ${describe(hash)}`);
+  if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 1) bad('seq', `expected an integer from 1, found ${describeValue(seq)}`);
+  if (typeof at !== 'string' || !isIsoUtc(at)) bad('at', `expected an ISO 8601 UTC time such as 2024-07-20T04:00:00.000Z, found ${describeValue(at)}`);
+  if (typeof kind !== 'string' || kind.length === 0) bad('kind', `expected a non-empty string, found ${describeValue(kind)}`);
+  if (actor !== null && typeof actor !== 'string') bad('actor', `expected a string or null, found ${describeValue(actor)}`);
+  if (tenant !== null && typeof tenant !== 'string') bad('tenant', `expected a string or null, found ${describeValue(tenant)}`);
+  if (typeof prev !== 'string' || !HEX64_RE.test(prev)) bad('prev', `expected 64 lowercase hex digits, found ${describeValue(prev)}`);
+  if (typeof hash !== 'string' || !HEX64_RE.test(hash)) bad('hash', `expected 64 lowercase hex digits, found ${describeValue(hash)}`);
   for (const k of Object.keys(v)) if (!(FIELDS as readonly string[]).includes(k)) bad(k, 'unknown field (the hash does not cover it)');
   return v as unknown as AuditRecord;
 }
@@ -307,61 +307,14 @@ function parseJsonLine(text: string): unknown {
   } catch (e) {
     throw new AuditChainError('NOT_JSON', `not a JSON object: ${printable((e as Error).message)}`, undefined, undefined, { cause: e });
   }
-  if (countWrittenMembers(text) !== countMembers(value)) {
+  if (hasDuplicateMembers(text, value)) {
     throw new AuditChainError('MALFORMED', 'a member name appears twice in one object (JSON.parse would keep only the last)');
   }
   return value;
 }
 
-/** Members written in `text`, which JSON.parse accepted: the colons outside strings. Linear time. */
-function countWrittenMembers(text: string): number {
-  let members = 0;
-  let colon = text.indexOf(':');
-  let from = 0;
-  for (;;) {
-    const open = text.indexOf('"', from);
-    const end = open === -1 ? text.length : open;
-    while (colon !== -1 && colon < end) {
-      members++;
-      colon = text.indexOf(':', colon + 1);
-    }
-    if (open === -1) return members;
-    let close = open;
-    do {
-      close = text.indexOf('"', close + 1);
-      if (close === -1) return -1; // not JSON: never after JSON.parse accepted the text
-      let backslashes = 0;
-      while (text.charCodeAt(close - 1 - backslashes) === 0x5c) backslashes++;
-      if (backslashes % 2 === 0) break;
-    } while (close !== -1);
-    from = close + 1;
-    if (colon !== -1 && colon < from) colon = text.indexOf(':', from);
-  }
-}
 
-/** Members of every object in a parsed value, without recursion (JSON.parse nests deeper than the stack). */
-function countMembers(value: unknown): number {
-  let members = 0;
-  const todo: unknown[] = [value];
-  while (todo.length > 0) {
-    const v = todo.pop();
-    if (v === null || typeof v !== 'object') continue;
-    if (Array.isArray(v)) {
-      for (const item of v) todo.push(item);
-    } else {
-      for (const k of Object.keys(v)) {
-        members++;
-        todo.push((v as Record<string, unknown>)[k]);
-      }
-    }
-  }
-  return members;
-}
 
-/** JSON.parse quotes the input in its messages: escape control characters before they reach a terminal. */
-function printable(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
 
 /** True when `text` is over AUDIT_MAX_LINE_BYTES in UTF-8 (a UTF-16 unit is 1 to 3 bytes). */
 function isOverLong(text: string): boolean {
@@ -369,20 +322,4 @@ function isOverLong(text: string): boolean {
   return text.length * 3 > AUDIT_MAX_LINE_BYTES && Buffer.byteLength(text, 'utf8') > AUDIT_MAX_LINE_BYTES;
 }
 
-function isIsoUtc(text: string): boolean {
-  const m = ISO_UTC_RE.exec(text);
-  if (!m) return false;
-  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
-  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-  const daysInMonth = month === 2 ? (leap ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31;
-  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth && hour <= 23 && minute <= 59 && second <= 59;
-}
 
-function describe(v: unknown): string {
-  if (v === undefined) return 'nothing';
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'an array';
-  if (typeof v === 'object') return 'an object';
-  if (typeof v === 'string') return v.length > 80 ? `${JSON.stringify(v.slice(0, 80))}... (${v.length} characters)` : JSON.stringify(v);
-  return String(v);
-}

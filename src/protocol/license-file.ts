@@ -21,6 +21,7 @@
  * last, another reader the first), and an object is read field by field into a fresh copy, so what
  * was verified is what is returned.
  */
+import { describeValue, hasDuplicateMembers, isIsoUtc, printable } from './json-checks.js';
 import { createHash, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
 import { canonicalJson } from './canonical-json.js';
 
@@ -129,7 +130,6 @@ const HEX64_RE = /^[0-9a-f]{64}$/;
 const KEY_HINT_RE = /^[0-9A-HJKMNP-TV-Z]{5}$/;
 const ENTITLEMENT_RE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 const SIGNATURE_RE = /^[A-Za-z0-9+/]{86}==$/;
-const ISO_UTC_RE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d{1,9})?Z$/;
 /** C0 and C1 controls (a name shown on a terminal must not drive it) and lone surrogates. */
 const UNPRINTABLE_RE = /[\u0000-\u001f\u007f-\u009f]|\p{Cs}/u;
 
@@ -305,10 +305,10 @@ function own(o: object, name: string): unknown {
 
 /** Reads an object that has exactly `fields` (own properties), each once, into a map. */
 function readObject(value: unknown, where: string, fields: readonly string[]): Map<string, unknown> {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Malformed(where, `expected an object, found ${describe(value)}`);
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Malformed(where, `expected an object, found ${describeValue(value, 40)}`);
   const names = Object.keys(value);
   const unknown = names.find((n) => !fields.includes(n));
-  if (unknown !== undefined) throw new Malformed(`${where === '' ? '' : `${where}.`}${printable(unknown)}`, 'unknown field (the signature does not cover it)');
+  if (unknown !== undefined) throw new Malformed(`${where === '' ? '' : `${where}.`}${printable(unknown, 64)}`, 'unknown field (the signature does not cover it)');
   const read = new Map<string, unknown>();
   for (const f of fields) {
     const v = own(value, f);
@@ -320,13 +320,13 @@ function readObject(value: unknown, where: string, fields: readonly string[]): M
 
 function readFile(value: unknown): LicenseFile {
   const v = readObject(value, '', FILE_FIELDS);
-  if (v.get('format') !== LICENSE_FILE_FORMAT) throw new Malformed('format', `expected "${LICENSE_FILE_FORMAT}", found ${describe(v.get('format'))}`);
+  if (v.get('format') !== LICENSE_FILE_FORMAT) throw new Malformed('format', `expected "${LICENSE_FILE_FORMAT}", found ${describeValue(v.get('format'), 40)}`);
   const keyId = v.get('key_id');
-  if (typeof keyId !== 'string' || !HEX64_RE.test(keyId)) throw new Malformed('key_id', `expected 64 lowercase hex digits, found ${describe(keyId)}`);
+  if (typeof keyId !== 'string' || !HEX64_RE.test(keyId)) throw new Malformed('key_id', `expected 64 lowercase hex digits, found ${describeValue(keyId, 40)}`);
   const signature = v.get('signature');
   // Canonical base64 only: 64 bytes, and unused bits zero (so it re-encodes to the same text).
   if (typeof signature !== 'string' || !SIGNATURE_RE.test(signature) || Buffer.from(signature, 'base64').toString('base64') !== signature) {
-    throw new Malformed('signature', `expected a base64 Ed25519 signature (88 characters), found ${describe(signature)}`);
+    throw new Malformed('signature', `expected a base64 Ed25519 signature (88 characters), found ${describeValue(signature, 40)}`);
   }
   return { format: LICENSE_FILE_FORMAT, payload: readPayload(v.get('payload')), key_id: keyId, signature };
 }
@@ -334,7 +334,7 @@ function readFile(value: unknown): LicenseFile {
 function readPayload(value: unknown): LicensePayload {
   const v = readObject(value, 'payload', PAYLOAD_FIELDS);
   const bad = (field: string, expected: string): never => {
-    throw new Malformed(`payload.${field}`, `expected ${expected}, found ${describe(v.get(field))}`);
+    throw new Malformed(`payload.${field}`, `expected ${expected}, found ${describeValue(v.get(field), 40)}`);
   };
   const text = (field: string, min = 1): string => {
     const s = v.get(field);
@@ -358,7 +358,7 @@ function readPayload(value: unknown): LicensePayload {
   const entitlements: string[] = [];
   for (let i = 0; i < (list as unknown[]).length; i++) {
     const e = (list as unknown[])[i];
-    if (typeof e !== 'string' || !ENTITLEMENT_RE.test(e)) throw new Malformed(`payload.entitlements[${i}]`, `expected a name of lowercase letters, digits, ".", "_" and "-", found ${describe(e)}`);
+    if (typeof e !== 'string' || !ENTITLEMENT_RE.test(e)) throw new Malformed(`payload.entitlements[${i}]`, `expected a name of lowercase letters, digits, ".", "_" and "-", found ${describeValue(e, 40)}`);
     if (entitlements.includes(e)) throw new Malformed(`payload.entitlements[${i}]`, `"${e}" is listed twice`);
     entitlements.push(e);
   }
@@ -406,62 +406,13 @@ function parseStrictJson(text: string): { ok: true; value: unknown } | { ok: fal
   try {
     value = JSON.parse(text);
   } catch (e) {
-    return { ok: false, reason: `not JSON (${printable((e as Error).message)})` };
+    return { ok: false, reason: `not JSON (${printable((e as Error).message, 64)})` };
   }
-  if (countWrittenMembers(text) !== countMembers(value)) return { ok: false, reason: 'a member name appears twice in one object' };
+  if (hasDuplicateMembers(text, value)) return { ok: false, reason: 'a member name appears twice in one object' };
   return { ok: true, value };
 }
 
-/** Members written in `text`, which JSON.parse accepted: the colons outside strings. Linear time. */
-function countWrittenMembers(text: string): number {
-  let members = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c) i++; // a backslash: skip the escaped character
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x3a) members++;
-  }
-  return members;
-}
 
-/** Members of every object in a parsed value, without recursion (JSON.parse nests deeper than the stack). */
-function countMembers(value: unknown): number {
-  let members = 0;
-  const todo: unknown[] = [value];
-  while (todo.length > 0) {
-    const v = todo.pop();
-    if (v === null || typeof v !== 'object') continue;
-    const items = Array.isArray(v) ? v : Object.values(v);
-    if (!Array.isArray(v)) members += items.length;
-    for (const item of items) todo.push(item);
-  }
-  return members;
-}
 
-function isIsoUtc(text: string): boolean {
-  const m = ISO_UTC_RE.exec(text);
-  if (!m) return false;
-  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
-  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-  const daysInMonth = month === 2 ? (leap ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31;
-  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth && hour <= 23 && minute <= 59 && second <= 59;
-}
 
-/** A value for a message, short and without control characters. */
-function describe(v: unknown): string {
-  if (v === undefined) return 'nothing';
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'a list';
-  if (typeof v === 'object') return 'an object';
-  if (typeof v === 'string') return v.length > 40 ? `${printable(JSON.stringify(v.slice(0, 40)))}... (${v.length} characters)` : printable(JSON.stringify(v));
-  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-  return `a ${typeof v}`;
-}
 
-function printable(text: string): string {
-  const short = text.length > 64 ? `${text.slice(0, 64)}...` : text;
-  return short.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]|\p{Cs}/gu, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
