@@ -5,7 +5,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
-import { activateLicense, agentDirPath, checkLicense, deactivateLicense, refreshLicense, type LicenseVerdict } from '../agent/index.js';
+import { activateLicense, agentDirPath, checkLicense, deactivateLicense, refreshLicense, type LicenseVerdict, type PolicyDecision } from '../agent/index.js';
 import { checkLicenseKey } from '../protocol/index.js';
 import { UsageError } from './exit-codes.js';
 import {
@@ -66,9 +66,14 @@ function countryOption(value: string | undefined): string | undefined {
 }
 
 /** Prints the verdict after an action and returns the exit code it calls for. */
-function finish(verdict: LicenseVerdict, json: boolean, extra: Record<string, unknown>, head: string[]): number {
-  if (json) out(JSON.stringify({ ...extra, ...verdictJson(verdict) }));
-  else for (const line of [...head, ...formatLicense(verdict)]) out(line);
+function finish(verdict: LicenseVerdict, json: boolean, extra: Record<string, unknown>, head: string[], notices: { list: PolicyDecision[]; about: string } = { list: [], about: '' }): number {
+  if (json) {
+    out(JSON.stringify({ ...extra, ...verdictJson(verdict) }));
+  } else {
+    for (const line of head) out(line);
+    printNotices(notices.list, notices.about);
+    for (const line of formatLicense(verdict)) out(line);
+  }
   return verdict.ok ? EXIT_LICENSE_OK : EXIT_LICENSE_UNUSABLE;
 }
 
@@ -132,8 +137,8 @@ ${EXIT_HELP}`,
           head.push(`Pinned the vendor key the server sent (key id ${done.activation.vendor_key_id.slice(0, 16)}…): trust on first use. To pin a key you got from the vendor instead, activate with --vendor-key FILE.`);
         }
         head.push(`Saved in ${agentDir}.`);
-        if (!flags.json) printNotices(done.notices, 'activating this license');
-        return finish(verdict, flags.json ?? false, { activation_id: done.activation.activation_id, reused_seat: done.reusedSeat, vendor_key: { source: done.vendorKey, key_id: done.activation.vendor_key_id }, notices: done.notices }, head);
+        const extra = { activation_id: done.activation.activation_id, reused_seat: done.reusedSeat, vendor_key: { source: done.vendorKey, key_id: done.activation.vendor_key_id }, notices: done.notices };
+        return finish(verdict, flags.json ?? false, extra, head, { list: done.notices, about: 'activating this license' });
       }),
     );
 
@@ -159,9 +164,9 @@ ${EXIT_HELP}`,
         const location = countryOption(flags.location);
         const agentDir = agentDirPath(flags.agentDir);
         const done = await refreshLicense({ agentDir, ...(location === undefined ? {} : { declaredLocation: location }) });
-        if (!flags.json) printNotices(done.notices, 'refreshing this license');
         const verdict = checkLicense(agentDir, { now: new Date() });
-        return finish(verdict, flags.json ?? false, { notices: done.notices }, [`Refreshed the license file: valid until ${done.license.payload.valid_until}.`]);
+        const head = [`Refreshed the license file: valid until ${done.license.payload.valid_until}.`];
+        return finish(verdict, flags.json ?? false, { notices: done.notices }, head, { list: done.notices, about: 'refreshing this license' });
       }),
     );
 

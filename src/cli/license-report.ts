@@ -137,6 +137,7 @@ export function reportLicenseError(e: unknown, action: LicenseAction, json: bool
     }
     case 'NOT_ACTIVATED':
     case 'ALREADY_ACTIVATED':
+    case 'WRONG_MACHINE':
     case 'UNTRUSTED_FILE':
     case 'STATE_CORRUPT':
       lines = [`ERROR: ${e.message}.`];
@@ -152,7 +153,7 @@ export function reportLicenseError(e: unknown, action: LicenseAction, json: bool
       lines = [`ERROR: ${e.message}${s && s.retryAfterSeconds !== undefined ? `; try again in ${waitWords(s.retryAfterSeconds)}` : ''}.`];
       for (const d of s?.details ?? []) lines.push(`  ${d.path}: ${d.message}`);
   }
-  const afterwards = e.code === 'INVALID_KEY' || e.code === 'NOT_ACTIVATED' ? '' : AFTERWARDS[action];
+  const afterwards = e.code === 'INVALID_KEY' || e.code === 'NOT_ACTIVATED' || e.code === 'WRONG_MACHINE' ? '' : AFTERWARDS[action];
   if (afterwards) lines.push(afterwards);
   for (const line of lines) err(line);
   if (json) {

@@ -7,10 +7,11 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { agentDirPath, ensureAgentDir, LicenseError, licenseStatePaths, readActivation, readLicenseFile, type ActivationRecord } from '../../src/agent/index.js';
+import { agentDirPath, ensureAgentDir, LicenseError, licenseStatePaths, readActivation, readLicenseFile } from '../../src/agent/index.js';
 import { removeLicenseState, writeActivation, writeLicenseFile } from '../../src/agent/license/license-state.js';
-import { exportPublicKeyPem, publicKeyId, signLicenseFile, type LicensePayload } from '../../src/protocol/index.js';
+import { exportPublicKeyPem, signLicenseFile } from '../../src/protocol/index.js';
 import { tempDir } from '../helpers/cli.js';
+import { activationRecord, licensePayload, vendor } from './license-fixtures.js';
 
 const dirs: Array<{ cleanup(): void }> = [];
 afterEach(() => {
@@ -22,44 +23,9 @@ function scratch(): string {
   return d.path;
 }
 
-const vendor = generateKeyPairSync('ed25519');
 const mode = (path: string) => statSync(path).mode & 0o777;
-
-function record(overrides: Partial<ActivationRecord> = {}): ActivationRecord {
-  return {
-    server: 'https://licensing.example.com',
-    activation_id: 'act_1',
-    secret: 's3cret-s3cret',
-    key_hint: '5GCPF',
-    vendor_key_pem: exportPublicKeyPem(vendor.publicKey),
-    vendor_key_id: publicKeyId(vendor.publicKey),
-    machine_name: 'laptop',
-    activated_at: '2025-01-01T00:00:00.000Z',
-    ...overrides,
-  };
-}
-
-export function payload(overrides: Partial<LicensePayload> = {}): LicensePayload {
-  return {
-    license_id: 'lic_1',
-    key_hint: '5GCPF',
-    holder_tenant: 'ten_1',
-    holder_name: 'Acme',
-    product: 'Vigil Endpoint',
-    plan: 'Annual',
-    entitlements: ['network', 'updates'],
-    seats: 3,
-    activation_id: 'act_1',
-    machine: 'a'.repeat(64),
-    license_expires_at: '2026-01-01T00:00:00.000Z',
-    grace_until: '2026-01-15T00:00:00.000Z',
-    valid_from: '2025-01-01T00:00:00.000Z',
-    valid_until: '2025-01-31T00:00:00.000Z',
-    issued_at: '2025-01-01T00:00:00.000Z',
-    status: 'active',
-    ...overrides,
-  };
-}
+const record = activationRecord;
+const payload = licensePayload;
 
 function corruption(run: () => unknown): LicenseError {
   try {

@@ -78,6 +78,22 @@ function acceptFile(received: unknown, key: KeyObject, machine: string, now: Dat
   return { file: parsed.file, check };
 }
 
+/**
+ * Whether the agent folder's license file is authentic but for another machine: the folder was
+ * copied from there, and its activation (with that machine's secret) is not this machine's to use.
+ */
+function copiedFromAnotherMachine(agentDir: string, activation: ActivationRecord, machine: string): boolean {
+  let file: LicenseFile | undefined;
+  try {
+    file = readLicenseFile(agentDir);
+  } catch {
+    return false;
+  }
+  if (!file) return false;
+  const check = verifyLicenseFile(file, { publicKeys: [importPublicKeyPem(activation.vendor_key_pem)], machine, now: new Date() });
+  return !check.ok && check.code === 'WRONG_MACHINE';
+}
+
 async function vendorKeyFor(request: ActivateRequest, client: LicenseClient, existing: ActivationRecord | undefined): Promise<{ key: KeyObject; source: ActivateOutcome['vendorKey'] }> {
   if (request.vendorKeyPem !== undefined) {
     try {
@@ -113,6 +129,8 @@ export async function activateLicense(request: ActivateRequest): Promise<Activat
     if (!(e instanceof LicenseError && e.code === 'STATE_CORRUPT')) throw e;
     existing = undefined; // a damaged record is replaced: it could not be used anyway
   }
+  // A folder copied from another machine holds that machine's activation: ignored, then replaced.
+  if (existing && copiedFromAnotherMachine(request.agentDir, existing, machine.fingerprint)) existing = undefined;
   if (existing && existing.key_hint !== keyHint) {
     throw new LicenseError(
       'ALREADY_ACTIVATED',
@@ -222,6 +240,12 @@ export async function deactivateLicense(request: DeactivateRequest): Promise<Dea
     return activation ? { activation } : {};
   }
   const activation = requireActivation(request.agentDir); // damaged: its message points to --local-only
+  if (copiedFromAnotherMachine(request.agentDir, activation, thisMachine(request.env).fingerprint)) {
+    throw new LicenseError(
+      'WRONG_MACHINE',
+      `this agent folder was copied from another machine: its activation ${activation.activation_id} is that machine's, and deactivating it here would free that machine's seat; remove the copy with "vigil license deactivate --local-only"`,
+    );
+  }
   const client = new LicenseClient({ server: activation.server, ...clientOptions(request) });
   const done = await client.deactivate(activation.activation_id, activation.secret);
   removeLicenseState(request.agentDir);

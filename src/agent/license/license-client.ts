@@ -156,10 +156,12 @@ export class LicenseClient {
   private transportError(e: unknown): LicenseError {
     const err = e as Error & { cause?: unknown };
     if (err?.name === 'TimeoutError' || err?.name === 'AbortError') {
-      return new LicenseError('TIMEOUT', `the license server at ${this.options.server} did not answer within ${Math.round(this.timeoutMs / 1000)} s`, undefined, { cause: e });
+      return new LicenseError('TIMEOUT', `the license server at ${this.options.server} did not answer within ${this.timeoutMs < 1000 ? `${this.timeoutMs} ms` : `${Math.round(this.timeoutMs / 1000)} s`}`, undefined, { cause: e });
     }
     const cause = err?.cause as (Error & { code?: string }) | undefined;
-    const why = cause?.code ?? cause?.message ?? err?.message ?? String(e);
+    const raw = cause?.code ?? cause?.message ?? err?.message ?? String(e);
+    // fetch refuses the ports of the WHATWG "bad port" list (e.g. 1, 9, 25) without trying them.
+    const why = raw === 'bad port' ? `fetch refuses to connect to port ${this.base.port || 'of this URL'}` : raw;
     return new LicenseError('UNREACHABLE', `cannot reach the license server at ${this.options.server} (${why})`, undefined, { cause: e });
   }
 }

@@ -12,6 +12,7 @@ export type LicenseErrorCode =
   | 'INVALID_KEY' // the key fails its checksum (never sent to the server)
   | 'NOT_ACTIVATED' // the agent folder holds no activation
   | 'ALREADY_ACTIVATED' // activating another key over an activation that holds a seat
+  | 'WRONG_MACHINE' // the agent folder was copied from another machine (its activation is not this one's)
   | 'STATE_CORRUPT' // a file in the agent folder is damaged
   | 'STATE_IO' // a file in the agent folder cannot be read or written
   | 'MACHINE' // this machine's fingerprint cannot be computed

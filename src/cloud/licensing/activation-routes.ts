@@ -94,10 +94,11 @@ export function activationRoutes(s: CloudServices): AnyRoute[] {
       body: secretBody,
       handler: async ({ params, body, request }) => {
         const activation = await ownActivation(s.store, params.activationId, body.secret);
-        if (activation.deactivated_at) throw new HttpError(403, 'license_unusable', `this machine was deactivated on ${activation.deactivated_at}; activate it again`, [], {}, { reason: 'deactivated' });
         const license = (await getLicense(s.store, activation.license_id))!;
+        // The license's own state first: a revoked license ended its activations too, and "revoked" is the news.
         const unusable = refuseUnusable(license, s.now());
         if (unusable && unusable.code !== 'license_suspended') throw refusalError(unusable);
+        if (activation.deactivated_at) throw new HttpError(403, 'license_unusable', `this machine's seat was freed on ${activation.deactivated_at} (${activation.ended_by ?? 'deactivated'}); activate it again`, [], {}, { reason: 'deactivated' });
         const actor = licenseActor(license.id);
         return runGated(
           s,

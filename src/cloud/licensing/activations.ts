@@ -16,6 +16,7 @@ import { licenseState, type License } from './licenses.js';
 import type { LicenseSigningKey } from './signing-key.js';
 
 const DAY_MS = 86_400_000;
+const CLOCK_SKEW_MS = 5 * 60_000;
 
 export interface Activation {
   id: string;
@@ -83,7 +84,10 @@ export async function activateSeat(
   const recent = (await tx.get<{ n: number }>('SELECT COUNT(*) AS n FROM activations WHERE license_id = ? AND activated_at > ?', [license.id, since]))?.n ?? 0;
   const cap = config.activationsPerDayPerSeat * license.seats;
   if (Number(recent) >= cap) {
-    return { code: 'too_many_activations', message: `this license was activated ${recent} times in the last 24 hours (the limit is ${cap}); try again later`, retryAfterSeconds: 3600 };
+    // The window rolls: a new activation is allowed once the oldest one in it is 24 hours old.
+    const oldest = await tx.get<{ at: string }>('SELECT activated_at AS at FROM activations WHERE license_id = ? AND activated_at > ? ORDER BY activated_at LIMIT 1 OFFSET ?', [license.id, since, Number(recent) - cap]);
+    const wait = oldest ? Math.max(1, Math.ceil((Date.parse(oldest.at) + DAY_MS - actor.now.getTime()) / 1000)) : 3600;
+    return { code: 'too_many_activations', message: `this license was activated ${recent} times in the last 24 hours (the limit is ${cap}); try again in ${Math.ceil(wait / 60)} minutes`, retryAfterSeconds: wait };
   }
   const secret = randomBytes(32).toString('base64url');
   const now = actor.now.toISOString();
@@ -141,7 +145,8 @@ export function issueLicenseFile(license: License, activation: Activation, key: 
       machine: activation.fingerprint,
       license_expires_at: license.expires_at,
       grace_until: license.grace_until,
-      valid_from: now.toISOString(),
+      // A few minutes early, so that an agent whose clock is a little behind still accepts a fresh file.
+      valid_from: new Date(now.getTime() - CLOCK_SKEW_MS).toISOString(),
       valid_until: new Date(until).toISOString(),
       issued_at: now.toISOString(),
       status: license.status === 'suspended' ? 'suspended' : 'active',

@@ -11,6 +11,9 @@ import type { Queryable } from '../store/store.js';
 
 export interface NoticeOut {
   decision: 'notice';
+  action: Decision['action'];
+  jurisdiction: string | null;
+  attribute: Decision['attribute'];
   reason?: string | undefined;
   reference?: string | undefined;
   since?: string | undefined;
@@ -23,7 +26,7 @@ export function deniedError(decision: Decision, what: string): HttpError {
 }
 
 export function noticeOf(decision: Decision): NoticeOut | undefined {
-  return decision.decision === 'notice' ? { decision: 'notice', reason: decision.reason, reference: decision.reference, since: decision.since, rule: decision.rule } : undefined;
+  return decision.decision === 'notice' ? { decision: 'notice', action: decision.action, jurisdiction: decision.jurisdiction, attribute: decision.attribute, reason: decision.reason, reference: decision.reference, since: decision.since, rule: decision.rule } : undefined;
 }
 
 /**
