@@ -8,6 +8,7 @@ import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { accountRoutes } from './accounts/account-routes.js';
 import { authenticate } from './accounts/tokens.js';
+import { authenticateActivation } from './licensing/activation-auth.js';
 import { auditRoutes } from './audit/audit-routes.js';
 import { DEFAULT_CONFIG, type CloudConfig, type Clock } from './config.js';
 import { HttpError, sendError } from './http/http-error.js';
@@ -70,8 +71,13 @@ export async function buildCloudServer(options: CloudServerOptions): Promise<Fas
   app.addHook('onRequest', async (request) => {
     const header = request.headers.authorization;
     if (header === undefined) return;
-    const match = /^Bearer (\S+)$/.exec(header);
-    const result = match ? await authenticate(services.store, match[1]!, services.now()) : 'malformed';
+    const bearer = /^Bearer (\S+)$/.exec(header);
+    const activation = /^Activation (act_[A-Za-z0-9_-]{1,40})\.([A-Za-z0-9_-]{1,100})$/.exec(header);
+    const result = bearer
+      ? await authenticate(services.store, bearer[1]!, services.now())
+      : activation
+        ? await authenticateActivation(services.store, activation[1]!, activation[2]!, services.now())
+        : 'malformed';
     if (typeof result === 'string') {
       request.log.info({ reason: result }, 'token refused');
       request.authFailure = result;

@@ -226,3 +226,28 @@ describeStores('licensing', (kind) => {
     expect(freed.json().deactivated_at).not.toBeNull();
   });
 });
+
+describeStores('activation credentials', (kind) => {
+  it('lets an activated machine call the API as an endpoint of the license holder, while its license is usable', async () => {
+    const cloud = await startCloud(kind);
+    const { planId } = await seedCatalog(cloud, 2);
+    const acme = await addCustomer(cloud, 'Acme', 'FR');
+    const { key, license } = (await sell(cloud, planId, acme.tenantId)).json() as { key: string; license: { id: string } };
+    const { activation_id: id, secret } = (await activate(cloud, key, machine('agent'))).json();
+    const asAgent = { token: null, headers: { authorization: `Activation ${id}.${secret}` } };
+    const me = await cloud.request('GET', '/v1/me', asAgent);
+    expect(me.statusCode).toBe(200);
+    expect(me.json()).toMatchObject({ role: 'endpoint', tenant_id: acme.tenantId });
+    const asked = (await cloud.request('POST', '/v1/policy/decisions', { ...asAgent, body: { action: 'update' } })).json();
+    expect(asked.decision).toBe('allow');
+    const record = ((await cloud.request('GET', `/v1/audit/records?kind=policy.decision`)).json() as { records: { actor: string }[] }).records.at(-1)!;
+    expect(record.actor).toBe(`activation:${id}`);
+    expect((await cloud.request('GET', '/v1/me', { token: null, headers: { authorization: `Activation ${id}.${'x'.repeat(43)}` } })).statusCode).toBe(401);
+    await cloud.request('POST', `/v1/licenses/${license.id}/suspend`);
+    expect((await cloud.request('GET', '/v1/me', asAgent)).statusCode).toBe(401);
+    await cloud.request('POST', `/v1/licenses/${license.id}/resume`);
+    expect((await cloud.request('GET', '/v1/me', asAgent)).statusCode).toBe(200);
+    await cloud.request('POST', `/v1/activations/${id}/deactivate`, { token: null, body: { secret } });
+    expect((await cloud.request('GET', '/v1/me', asAgent)).statusCode).toBe(401);
+  });
+});

@@ -93,6 +93,7 @@ export async function listEndpoints(q: Queryable, tenantId: string): Promise<End
 }
 
 /** The audit actor for a request's principal. */
-export function actorFor(principal: { userId: string | null; endpointId: string | null }, now: Date): Actor {
-  return { name: principal.userId ? `user:${principal.userId}` : principal.endpointId ? `endpoint:${principal.endpointId}` : 'system', now };
+export function actorFor(principal: { userId: string | null; endpointId: string | null; activation?: { id: string } | undefined }, now: Date): Actor {
+  const name = principal.userId ? `user:${principal.userId}` : principal.endpointId ? `endpoint:${principal.endpointId}` : principal.activation ? `activation:${principal.activation.id}` : 'system';
+  return { name, now };
 }

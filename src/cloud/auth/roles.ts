@@ -13,6 +13,8 @@ export interface Principal {
   role: Role;
   userId: string | null;
   endpointId: string | null;
+  /** Set when the caller presented a license activation instead of a token (the agent's way). */
+  activation?: { id: string; licenseId: string; entitlements: string[] };
 }
 
 /** Operators and auditors see every tenant; everyone else only their own. */
