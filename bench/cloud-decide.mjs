@@ -15,13 +15,12 @@
 // Children, temporary folders and the PostgreSQL cluster are removed even on failure.
 // See bench/README.md ("Cloud: policy decisions under load").
 import autocannon from 'autocannon';
-import { spawn, spawnSync } from 'node:child_process';
-import { appendFileSync, closeSync, copyFileSync, existsSync, fdatasyncSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { spawn } from 'node:child_process';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { cpuTimes, DATA_DIR, fmt, fmtInt, log, parseArgs, REPO_DIR, sleep, waitQuiet } from './lib.mjs';
-import { ensurePostgresInstalled, PG_BIN, startPostgres, stopPostgres } from '../scripts/postgres.mjs';
+import { buildSnapshot, cpuSnapshot, cpuUse, DATA_DIR, fmt, fmtInt, log, machineInfo, own, parseArgs, percentile, probeFsync, release, releaseAll, REPO_DIR, sh, sleep, startChild, stopChild, tempDir, waitQuiet } from './lib.mjs';
+import { ensurePostgresInstalled, startPostgres, stopPostgres } from '../scripts/postgres.mjs';
 
 const args = parseArgs(process.argv.slice(2), {
   duration: 10,
@@ -39,199 +38,17 @@ if (!(Number.isInteger(args.connections) && args.connections >= 1 && args.connec
 
 /** Requests per minute per token: far above anything this machine can serve, so the limiter never answers 429. */
 const RATE_LIMIT = 100_000_000;
-/** How long a child may take to start listening, and to exit after SIGTERM. */
-const START_TIMEOUT_MS = 60_000;
-const STOP_TIMEOUT_MS = 10_000;
 /** Updates and downloads for US persons are denied from 2024-09-29 00:00 US Eastern (EDT, UTC-4). */
 const US_UPDATE_DENY_FROM = Date.parse('2024-09-29T04:00:00Z');
 const POLICY_FILE = join(REPO_DIR, 'examples', 'policy', 'us-2024.json');
 const SNAPSHOT = join(DATA_DIR, 'cloud-snapshot');
 const VIGIL = args.build ? join(SNAPSHOT, 'dist', 'cli', 'main.js') : join(REPO_DIR, 'dist', 'cli', 'main.js');
 
-// ---------- cleanup: everything started or created is registered here and undone in reverse ----------
-
-const resources = [];
-
-/** Registers something to undo; `stop` may be async, `kill` must be synchronous (used on exit and signals). */
-function own(name, { stop, kill }) {
-  const r = { name, stop, kill, done: false };
-  resources.push(r);
-  return r;
-}
-
-async function release(r) {
-  if (r.done) return;
-  r.done = true;
-  try {
-    await r.stop();
-  } catch (e) {
-    console.error(`cleanup of ${r.name} failed: ${e.message}`);
-    try {
-      r.kill();
-    } catch {
-      // best effort
-    }
-  }
-}
-
-async function releaseAll() {
-  for (const r of [...resources].reverse()) await release(r);
-}
-
-function killAllNow() {
-  for (const r of [...resources].reverse()) {
-    if (r.done) continue;
-    r.done = true;
-    try {
-      r.kill();
-    } catch (e) {
-      console.error(`cleanup of ${r.name} failed: ${e.message}`);
-    }
-  }
-}
-
-process.on('exit', killAllNow);
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-  process.on(signal, () => {
-    console.error(`${signal}: stopping servers and removing temporary data`);
-    killAllNow();
-    process.exit(130);
-  });
-}
-
-function tempDir(prefix) {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  const remove = () => rmSync(dir, { recursive: true, force: true });
-  own(`temporary folder ${dir}`, { stop: remove, kill: remove });
-  return dir;
-}
-
-// ---------- child processes ----------
-
-function sh(cmd, cmdArgs, options = {}) {
-  const r = spawnSync(cmd, cmdArgs, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, ...options });
-  if (r.error) throw r.error;
-  return r;
-}
-
 function vigilCli(cmdArgs, options = {}) {
   const r = sh(process.execPath, [VIGIL, ...cmdArgs], options);
   if (r.status !== 0) throw new Error(`vigil ${cmdArgs.join(' ')} exited ${r.status}:\n${r.stdout}${r.stderr}`);
   return r.stdout;
 }
-
-/**
- * Starts a server as a child process and resolves once `ready(stdout)` returns a value (the URL and
- * whatever else it printed); rejects when it exits first or does not get ready in time.
- */
-function startChild(name, cmd, cmdArgs, ready, options = {}) {
-  const child = spawn(cmd, cmdArgs, { stdio: ['ignore', 'pipe', 'pipe'], ...options });
-  let stdout = '';
-  let stderr = '';
-  let exited = false;
-  const exit = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  exit.then(() => (exited = true));
-  child.stdout.on('data', (d) => {
-    if (stdout.length < 1e6) stdout += d;
-  });
-  child.stderr.on('data', (d) => {
-    if (stderr.length < 1e6) stderr += d;
-  });
-  own(`${name} (pid ${child.pid})`, {
-    stop: async () => {
-      if (exited) return;
-      child.kill('SIGTERM');
-      const t = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-      const { code, signal } = await exit;
-      clearTimeout(t);
-      if (signal === 'SIGKILL') console.error(`${name} did not stop within ${STOP_TIMEOUT_MS} ms of SIGTERM; killed`);
-      else if (code !== 0) console.error(`${name} exited ${code ?? signal} on SIGTERM:\n${stderr.trim()}`);
-    },
-    kill: () => {
-      if (!exited) child.kill('SIGKILL');
-    },
-  });
-  return new Promise((resolve, reject) => {
-    const deadline = setTimeout(() => fail(new Error(`${name} did not start within ${START_TIMEOUT_MS} ms:\n${stdout}${stderr}`)), START_TIMEOUT_MS);
-    const fail = (e) => {
-      clearTimeout(deadline);
-      child.stdout.off('data', check);
-      reject(e);
-    };
-    const check = () => {
-      const value = ready(stdout);
-      if (value === undefined) return;
-      clearTimeout(deadline);
-      child.stdout.off('data', check);
-      exit.then(({ code, signal }) => {
-        if (!child.killedByUs) console.error(`${name} exited (${code ?? signal}) while the benchmark was running:\n${stderr.trim()}`);
-      });
-      resolve({ child, ...value });
-    };
-    child.stdout.on('data', check);
-    exit.then(({ code, signal }) => fail(new Error(`${name} exited (${code ?? signal}) before it was ready:\n${stdout}${stderr}`)));
-    child.on('error', fail);
-  });
-}
-
-async function stopChild(server) {
-  server.child.killedByUs = true;
-  await release(resources.find((r) => r.name.includes(`(pid ${server.child.pid})`)));
-}
-
-// ---------- CPU accounting (/proc, USER_HZ = 100) ----------
-
-
-/** pid -> { ppid, cpu seconds } for every process we may read. */
-function processTable() {
-  const table = new Map();
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      table.set(Number(name), { ppid: Number(f[1]), cpu: (Number(f[11]) + Number(f[12])) / 100 });
-    } catch {
-      // the process ended meanwhile
-    }
-  }
-  return table;
-}
-
-/** CPU seconds used so far by `root` and its descendants (only processes alive now). */
-function treeCpu(table, root) {
-  if (!root) return 0;
-  let sum = 0;
-  for (const [pid, p] of table) {
-    for (let q = pid, hops = 0; q > 1 && hops < 64; q = table.get(q)?.ppid ?? 0, hops++) {
-      if (q === root) {
-        sum += p.cpu;
-        break;
-      }
-    }
-  }
-  return sum;
-}
-
-/** A snapshot to measure who used the machine's CPU between two points. */
-function cpuSnapshot(pids) {
-  const table = processTable();
-  const self = table.get(process.pid)?.cpu ?? 0;
-  return { at: process.hrtime.bigint(), machine: cpuTimes(), self, server: treeCpu(table, pids.server), store: treeCpu(table, pids.store) };
-}
-
-/** Average cores used over the interval by the load generator, the server, the store and everything else. */
-function cpuUse(a, b) {
-  const wall = Number(b.at - a.at) / 1e9;
-  const self = b.self - a.self;
-  const server = b.server - a.server;
-  const store = b.store - a.store;
-  const busy = b.machine.busy - a.machine.busy;
-  // Loopback TCP is mostly handled in softirq context, which is not charged to any process.
-  const irq = b.machine.irq - a.machine.irq;
-  return { wall, loadgen: self / wall, server: server / wall, store: store / wall, irq: irq / wall, other: Math.max(0, busy - self - server - store - irq) / wall, machine: busy / wall };
-}
-
 
 // ---------- HTTP ----------
 
@@ -263,11 +80,6 @@ async function settledAuditHead(server) {
 }
 
 // ---------- the load ----------
-
-function percentile(sorted, p) {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
-}
 
 /**
  * One autocannon run. `check(body)` returns an error text for a wrong answer, or null; answers that
@@ -568,60 +380,6 @@ async function benchVigil(name, storeArgs, dataDir, storePid) {
   }
 }
 
-// ---------- machine ----------
-
-/**
- * Latency of a 4 KiB write + fdatasync in the temporary folder (where the SQLite file and the
- * PostgreSQL cluster live): every recorded decision waits for one such flush, and on a shared
- * machine it varies with other processes' disk writes.
- */
-function probeFsync(count = 200) {
-  const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-fsync-'));
-  try {
-    const fd = openSync(join(dir, 'probe'), 'w');
-    const block = Buffer.alloc(4096, 0x5a);
-    const ms = [];
-    try {
-      for (let i = 0; i < count; i++) {
-        writeSync(fd, block);
-        const t0 = process.hrtime.bigint();
-        fdatasyncSync(fd);
-        ms.push(Number(process.hrtime.bigint() - t0) / 1e6);
-      }
-    } finally {
-      closeSync(fd);
-    }
-    ms.sort((a, b) => a - b);
-    return { median: percentile(ms, 50), p90: percentile(ms, 90) };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-function machineInfo() {
-  const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
-  const memKb = Number(/MemTotal:\s+(\d+) kB/.exec(readFileSync('/proc/meminfo', 'utf8'))?.[1] ?? totalmem() / 1024);
-  const pgVersion = existsSync(join(PG_BIN, 'postgres')) ? sh(join(PG_BIN, 'postgres'), ['--version']).stdout.trim() : 'not installed';
-  const require = createRequire(import.meta.url);
-  return {
-    date: new Date().toISOString(),
-    cpu: /model name\s*:\s*(.*)/.exec(cpuinfo)?.[1] ?? cpus()[0]?.model,
-    cores: cpus().length,
-    memGiB: memKb / 1024 / 1024,
-    free: sh('free', ['-g']).stdout.trimEnd(),
-    kernel: sh('uname', ['-r']).stdout.trim(),
-    node: process.version,
-    postgres: pgVersion,
-    autocannon: require('autocannon/package.json').version,
-    tmpFs: sh('df', ['-T', tmpdir()]).stdout.trim().split('\n')[1]?.split(/\s+/)[1] ?? '?',
-    vigil: vigilCli(['--version']).trim(),
-    vigilCommit: sh('git', ['-C', REPO_DIR, 'rev-parse', '--short', 'HEAD']).stdout.trim(),
-    vigilDirty: sh('git', ['-C', REPO_DIR, 'status', '--porcelain', '--', 'src']).stdout.trim() !== '',
-    loadavg: loadavg().map((x) => x.toFixed(2)).join(' '),
-    fsyncStart: probeFsync(),
-  };
-}
-
 // ---------- report ----------
 
 function report(machine, rows, ceiling, vigil, answerBytes) {
@@ -675,16 +433,10 @@ function report(machine, rows, ceiling, vigil, answerBytes) {
 // ---------- main ----------
 
 async function main() {
-  if (args.build) {
-    log(`building vigil into ${relative(REPO_DIR, SNAPSHOT)} (tsc -p tsconfig.build.json --outDir ...)`);
-    rmSync(SNAPSHOT, { recursive: true, force: true });
-    mkdirSync(SNAPSHOT, { recursive: true });
-    const r = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json', '--outDir', join(SNAPSHOT, 'dist')], { cwd: REPO_DIR, stdio: 'inherit' });
-    if (r.status !== 0) throw new Error('build failed');
-    copyFileSync(join(REPO_DIR, 'package.json'), join(SNAPSHOT, 'package.json'));
-  } else if (!existsSync(VIGIL)) throw new Error(`${VIGIL} is missing: run npm run build`);
+  if (args.build) buildSnapshot(SNAPSHOT);
+  else if (!existsSync(VIGIL)) throw new Error(`${VIGIL} is missing: run npm run build`);
   if (args.postgres && !ensurePostgresInstalled()) throw new Error('PostgreSQL 15 is not available here (see scripts/postgres.mjs); --no-postgres skips it');
-  const machine = machineInfo();
+  const machine = machineInfo(VIGIL);
   log(`machine: ${machine.cores} cores, ${machine.cpu}, ${fmt(machine.memGiB, 1)} GiB, node ${machine.node}, ${machine.postgres}, load average ${machine.loadavg}, fdatasync ${fmt(machine.fsyncStart.median, 3)} ms (p90 ${fmt(machine.fsyncStart.p90, 3)})`);
 
   const answer = bareAnswer();
@@ -700,7 +452,7 @@ async function main() {
 
     if (args.postgres) {
       const pgDir = mkdtempSync(join(tmpdir(), 'vigil-bench-pg-'));
-      own(`PostgreSQL cluster in ${pgDir}`, { stop: () => stopPostgres(pgDir), kill: () => stopPostgres(pgDir) });
+      const cluster = own(`PostgreSQL cluster in ${pgDir}`, { stop: () => stopPostgres(pgDir), kill: () => stopPostgres(pgDir) });
       const pg = await startPostgres(pgDir);
       log(`PostgreSQL started on ${pg.url}`);
       const postmaster = Number(readFileSync(join(pgDir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
@@ -708,7 +460,7 @@ async function main() {
       const postgres = await benchVigil('PostgreSQL', ['--store', pg.url], workDir, () => postmaster);
       vigil.push(postgres);
       rows.push({ ...postgres.decisions, label: 'vigil on PostgreSQL: decisions (recorded)' }, { ...postgres.whatIf, label: 'vigil on PostgreSQL: what-if (not recorded)' });
-      await release(resources.find((r) => r.name === `PostgreSQL cluster in ${pgDir}`));
+      await release(cluster);
     }
 
     rows.push(await benchBare('bare node:http (ceiling, last)', answer));

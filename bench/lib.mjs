@@ -1,8 +1,13 @@
-// Shared helpers for the benchmark: paths, argument parsing, a seeded PRNG, formatting.
-import { readFileSync } from 'node:fs';
-import { cpus } from 'node:os';
-import { dirname, join } from 'node:path';
+// Shared helpers for the benchmark: paths, argument parsing, a seeded PRNG, formatting; and for the
+// cloud load tests (cloud-decide.mjs, network-load.mjs): cleanup of what they start, child processes,
+// CPU accounting, percentiles, the machine's description.
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, copyFileSync, existsSync, fdatasyncSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PG_BIN } from '../scripts/postgres.mjs';
 
 export const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 export const REPO_DIR = dirname(BENCH_DIR);
@@ -195,4 +200,268 @@ export async function waitQuiet(maxWaitS = 90) {
   }
   if (busy >= 0.2) log(`  note: machine still busy (${fmt(busy, 2)} cores in use by other processes) after ${maxWaitS} s; measuring anyway`);
   return busy;
+}
+
+// ========== load tests (cloud-decide.mjs, network-load.mjs): cleanup, child processes, CPU accounting ==========
+
+/** How long a child may take to start listening, and to exit after SIGTERM. */
+const START_TIMEOUT_MS = 60_000;
+const STOP_TIMEOUT_MS = 10_000;
+
+// ---------- cleanup: everything started or created is registered here and undone in reverse ----------
+
+const resources = [];
+
+/** Registers something to undo; `stop` may be async, `kill` must be synchronous (used on exit and signals). */
+export function own(name, { stop, kill }) {
+  installHandlers();
+  const r = { name, stop, kill, done: false };
+  resources.push(r);
+  return r;
+}
+
+export async function release(r) {
+  if (r.done) return;
+  r.done = true;
+  try {
+    await r.stop();
+  } catch (e) {
+    console.error(`cleanup of ${r.name} failed: ${e.message}`);
+    try {
+      r.kill();
+    } catch {
+      // best effort
+    }
+  }
+}
+
+export async function releaseAll() {
+  for (const r of [...resources].reverse()) await release(r);
+}
+
+export function killAllNow() {
+  for (const r of [...resources].reverse()) {
+    if (r.done) continue;
+    r.done = true;
+    try {
+      r.kill();
+    } catch (e) {
+      console.error(`cleanup of ${r.name} failed: ${e.message}`);
+    }
+  }
+}
+
+let handlersInstalled = false;
+
+/** On exit or a signal, kills and removes whatever is still registered (installed with the first resource). */
+function installHandlers() {
+  if (handlersInstalled) return;
+  handlersInstalled = true;
+  process.on('exit', killAllNow);
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+    process.on(signal, () => {
+      console.error(`${signal}: stopping servers and removing temporary data`);
+      killAllNow();
+      process.exit(130);
+    });
+  }
+}
+
+export function tempDir(prefix) {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const remove = () => rmSync(dir, { recursive: true, force: true });
+  own(`temporary folder ${dir}`, { stop: remove, kill: remove });
+  return dir;
+}
+
+// ---------- child processes ----------
+
+export function sh(cmd, cmdArgs, options = {}) {
+  const r = spawnSync(cmd, cmdArgs, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, ...options });
+  if (r.error) throw r.error;
+  return r;
+}
+
+/**
+ * Starts a server as a child process and resolves once `ready(stdout)` returns a value (the URL and
+ * whatever else it printed); rejects when it exits first or does not get ready in time.
+ */
+export function startChild(name, cmd, cmdArgs, ready, options = {}) {
+  const child = spawn(cmd, cmdArgs, { stdio: ['ignore', 'pipe', 'pipe'], ...options });
+  let stdout = '';
+  let stderr = '';
+  let exited = false;
+  const exit = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  exit.then(() => (exited = true));
+  child.stdout.on('data', (d) => {
+    if (stdout.length < 1e6) stdout += d;
+  });
+  child.stderr.on('data', (d) => {
+    if (stderr.length < 1e6) stderr += d;
+  });
+  own(`${name} (pid ${child.pid})`, {
+    stop: async () => {
+      if (exited) return;
+      child.kill('SIGTERM');
+      const t = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+      const { code, signal } = await exit;
+      clearTimeout(t);
+      if (signal === 'SIGKILL') console.error(`${name} did not stop within ${STOP_TIMEOUT_MS} ms of SIGTERM; killed`);
+      else if (code !== 0) console.error(`${name} exited ${code ?? signal} on SIGTERM:\n${stderr.trim()}`);
+    },
+    kill: () => {
+      if (!exited) child.kill('SIGKILL');
+    },
+  });
+  return new Promise((resolve, reject) => {
+    const deadline = setTimeout(() => fail(new Error(`${name} did not start within ${START_TIMEOUT_MS} ms:\n${stdout}${stderr}`)), START_TIMEOUT_MS);
+    const fail = (e) => {
+      clearTimeout(deadline);
+      child.stdout.off('data', check);
+      reject(e);
+    };
+    const check = () => {
+      const value = ready(stdout);
+      if (value === undefined) return;
+      clearTimeout(deadline);
+      child.stdout.off('data', check);
+      exit.then(({ code, signal }) => {
+        if (!child.killedByUs) console.error(`${name} exited (${code ?? signal}) while the benchmark was running:\n${stderr.trim()}`);
+      });
+      resolve({ child, ...value });
+    };
+    child.stdout.on('data', check);
+    exit.then(({ code, signal }) => fail(new Error(`${name} exited (${code ?? signal}) before it was ready:\n${stdout}${stderr}`)));
+    child.on('error', fail);
+  });
+}
+
+export async function stopChild(server) {
+  server.child.killedByUs = true;
+  await release(resources.find((r) => r.name.includes(`(pid ${server.child.pid})`)));
+}
+
+// ---------- CPU accounting (/proc, USER_HZ = 100) ----------
+
+
+/** pid -> { ppid, cpu seconds } for every process we may read. */
+export function processTable() {
+  const table = new Map();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      table.set(Number(name), { ppid: Number(f[1]), cpu: (Number(f[11]) + Number(f[12])) / 100 });
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return table;
+}
+
+/** CPU seconds used so far by `root` and its descendants (only processes alive now). */
+export function treeCpu(table, root) {
+  if (!root) return 0;
+  let sum = 0;
+  for (const [pid, p] of table) {
+    for (let q = pid, hops = 0; q > 1 && hops < 64; q = table.get(q)?.ppid ?? 0, hops++) {
+      if (q === root) {
+        sum += p.cpu;
+        break;
+      }
+    }
+  }
+  return sum;
+}
+
+/** A snapshot to measure who used the machine's CPU between two points. */
+export function cpuSnapshot(pids) {
+  const table = processTable();
+  const self = table.get(process.pid)?.cpu ?? 0;
+  return { at: process.hrtime.bigint(), machine: cpuTimes(), self, server: treeCpu(table, pids.server), store: treeCpu(table, pids.store) };
+}
+
+/** Average cores used over the interval by the load generator, the server, the store and everything else. */
+export function cpuUse(a, b) {
+  const wall = Number(b.at - a.at) / 1e9;
+  const self = b.self - a.self;
+  const server = b.server - a.server;
+  const store = b.store - a.store;
+  const busy = b.machine.busy - a.machine.busy;
+  // Loopback TCP is mostly handled in softirq context, which is not charged to any process.
+  const irq = b.machine.irq - a.machine.irq;
+  return { wall, loadgen: self / wall, server: server / wall, store: store / wall, irq: irq / wall, other: Math.max(0, busy - self - server - store - irq) / wall, machine: busy / wall };
+}
+
+
+// ---------- statistics and machine ----------
+
+/** The p-th percentile (nearest rank) of an ascending array. */
+export function percentile(sorted, p) {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+/**
+ * Latency of a 4 KiB write + fdatasync in the temporary folder (where the SQLite file and the
+ * PostgreSQL cluster live): every write transaction waits for one such flush, and on a shared
+ * machine it varies with other processes' disk writes.
+ */
+export function probeFsync(count = 200) {
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-fsync-'));
+  try {
+    const fd = openSync(join(dir, 'probe'), 'w');
+    const block = Buffer.alloc(4096, 0x5a);
+    const ms = [];
+    try {
+      for (let i = 0; i < count; i++) {
+        writeSync(fd, block);
+        const t0 = process.hrtime.bigint();
+        fdatasyncSync(fd);
+        ms.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      }
+    } finally {
+      closeSync(fd);
+    }
+    ms.sort((a, b) => a - b);
+    return { median: percentile(ms, 50), p90: percentile(ms, 90) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The machine, software versions and temporary folder, for the report; `vigil` is the path of the vigil CLI measured. */
+export function machineInfo(vigil) {
+  const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
+  const memKb = Number(/MemTotal:\s+(\d+) kB/.exec(readFileSync('/proc/meminfo', 'utf8'))?.[1] ?? totalmem() / 1024);
+  const pgVersion = existsSync(join(PG_BIN, 'postgres')) ? sh(join(PG_BIN, 'postgres'), ['--version']).stdout.trim() : 'not installed';
+  const require = createRequire(join(REPO_DIR, 'package.json'));
+  return {
+    date: new Date().toISOString(),
+    cpu: /model name\s*:\s*(.*)/.exec(cpuinfo)?.[1] ?? cpus()[0]?.model,
+    cores: cpus().length,
+    memGiB: memKb / 1024 / 1024,
+    free: sh('free', ['-g']).stdout.trimEnd(),
+    kernel: sh('uname', ['-r']).stdout.trim(),
+    node: process.version,
+    postgres: pgVersion,
+    autocannon: require('autocannon/package.json').version,
+    tmpFs: sh('df', ['-T', tmpdir()]).stdout.trim().split('\n')[1]?.split(/\s+/)[1] ?? '?',
+    vigil: sh(process.execPath, [vigil, '--version']).stdout.trim(),
+    vigilCommit: sh('git', ['-C', REPO_DIR, 'rev-parse', '--short', 'HEAD']).stdout.trim(),
+    vigilDirty: sh('git', ['-C', REPO_DIR, 'status', '--porcelain', '--', 'src']).stdout.trim() !== '',
+    loadavg: loadavg().map((x) => x.toFixed(2)).join(' '),
+    fsyncStart: probeFsync(),
+  };
+}
+
+/** Builds vigil from src/ into `snapshot`/dist (so other work that rebuilds dist/ does not change it mid-run). */
+export function buildSnapshot(snapshot) {
+  log(`building vigil into ${relative(REPO_DIR, snapshot)} (tsc -p tsconfig.build.json --outDir ...)`);
+  rmSync(snapshot, { recursive: true, force: true });
+  mkdirSync(snapshot, { recursive: true });
+  const r = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json', '--outDir', join(snapshot, 'dist')], { cwd: REPO_DIR, stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('build failed');
+  copyFileSync(join(REPO_DIR, 'package.json'), join(snapshot, 'package.json'));
 }

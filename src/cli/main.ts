@@ -5,6 +5,7 @@ import { registerAuditCommand } from './audit-command.js';
 import { registerCloudCommand } from './cloud-command.js';
 import { registerDbCommand } from './db-command.js';
 import { registerLicenseCommand } from './license-command.js';
+import { registerNetworkCommand } from './network-command.js';
 import { EXIT_ERROR } from './exit-codes.js';
 import { registerScanCommand } from './scan-command.js';
 import { vigilVersion } from './version.js';
@@ -21,6 +22,7 @@ program
 registerScanCommand(program);
 registerDbCommand(program);
 registerLicenseCommand(program);
+registerNetworkCommand(program);
 registerAuditCommand(program);
 registerCloudCommand(program);
 

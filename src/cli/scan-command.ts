@@ -1,7 +1,9 @@
 /** `vigil scan`: clamscan's options and output, plus --json, a progress bar and a worker pool. */
+import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { MultiBar, Presets, type SingleBar } from 'cli-progress';
+import { agentDirPath, DEFAULT_CLOUD_TIMEOUT_MS, LOOKUP_MAX_PREFIXES, startScanNetwork, type ScanNetwork } from '../agent/index.js';
 import { createScanner, defaultWorkerCount, formatProblem, openDatabase, ScanPool, type PoolTaskResult, type ScanResult } from '../engine/index.js';
 import { EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND, reportError, UsageError } from './exit-codes.js';
 import { walk, type WalkEvent, type WalkOptions } from './file-walker.js';
@@ -31,6 +33,9 @@ interface ScanFlags {
   cacheDir?: string;
   verbose?: boolean;
   stdout?: boolean;
+  cloud: boolean;
+  cloudTimeout?: string;
+  agentDir?: string;
 }
 
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -79,6 +84,9 @@ export function registerScanCommand(program: Command): void {
     .option('--cache-dir <dir>', 'where compiled images of sources are cached')
     .option('--stdout', 'accepted for clamscan compatibility (results always go to stdout)')
     .option('-v, --verbose', 'print database warnings (skipped signatures)')
+    .option('--no-cloud', 'do not use the security network for this scan (no look-ups, nothing queued or sent)')
+    .option('--cloud-timeout <ms>', `how long the security network may take at each step, in milliseconds (default ${DEFAULT_CLOUD_TIMEOUT_MS})`)
+    .option('--agent-dir <dir>', "the agent's data folder, for the security network (default: VIGIL_AGENT_DIR, $XDG_DATA_HOME/vigil or ~/.local/share/vigil)")
     .action(async (paths: string[], flags: ScanFlags) => {
       process.exitCode = await runScan(paths, flags);
     });
@@ -89,6 +97,7 @@ async function runScan(paths: string[], flags: ScanFlags): Promise<number> {
   let walkOpts: WalkOptions;
   const limits: { maxFileSize?: number; maxScanSize?: number } = {};
   let jobs: number;
+  let cloudTimeoutMs = DEFAULT_CLOUD_TIMEOUT_MS;
   try {
     walkOpts = {
       recursive: flags.recursive ?? false,
@@ -103,6 +112,10 @@ async function runScan(paths: string[], flags: ScanFlags): Promise<number> {
     if (flags.maxScansize !== undefined) limits.maxScanSize = parseSize(flags.maxScansize, '--max-scansize');
     jobs = flags.jobs === undefined ? defaultWorkerCount() : Number(flags.jobs);
     if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) throw new UsageError(`--jobs: expected a number from 1 to 64, got '${flags.jobs}'`);
+    if (flags.cloudTimeout !== undefined) {
+      cloudTimeoutMs = Number(flags.cloudTimeout);
+      if (!Number.isInteger(cloudTimeoutMs) || cloudTimeoutMs < 1 || cloudTimeoutMs > 600_000) throw new UsageError(`--cloud-timeout: expected milliseconds from 1 to 600000, got '${flags.cloudTimeout}'`);
+    }
   } catch (e) {
     return reportError(e);
   }
@@ -135,6 +148,28 @@ async function runScan(paths: string[], flags: ScanFlags): Promise<number> {
   };
   const report = new ScanReport({ json: flags.json ?? false, infectedOnly: flags.infected ?? false, suppressOk: flags.suppressOkResults ?? false, write }, started);
   report.knownSignatures = dbInfo.knownSignatures;
+  // The security network, when the user opted in (and the license allows it); otherwise nothing changes.
+  let network: ScanNetwork | undefined;
+  if (flags.cloud) {
+    const bytes = opened.bytes;
+    const opening = startScanNetwork({
+      agentDir: agentDirPath(flags.agentDir),
+      timeoutMs: cloudTimeoutMs,
+      engine: vigilVersion(),
+      database: () => `sha256:${createHash('sha256').update(bytes).digest('hex').slice(0, 16)}`,
+      log: (line) => process.stderr.write(`${line}\n`),
+    });
+    for (const notice of opening.notices) process.stderr.write(`${notice}\n`);
+    network = opening.network;
+  }
+  // Files waiting for a cloud verdict are reported once it is known (or the cloud failed).
+  const reportCloud = async () => {
+    if (!network) return;
+    for (const f of await network.resolve()) {
+      if (f.cloud) report.cloudDetection(f.path, f.result, f.cloud);
+      else report.result(f.path, f.result);
+    }
+  };
   const scanner = await createScanner({ image: opened.bytes, allMatch: flags.allmatch ?? false, limits });
   const pool = usePool ? new ScanPool({ image: opened.bytes, allMatch: flags.allmatch ?? false, limits: scanner.limits }, jobs) : null;
 
@@ -184,8 +219,10 @@ async function runScan(paths: string[], flags: ScanFlags): Promise<number> {
           return;
         case 'file': {
           const outcome = await (promise ?? scanHere(ev.path));
-          if (outcome.ok) report.result(ev.path, outcome.result as ScanResult);
-          else report.error(ev.path, outcome.code === 'EACCES' || outcome.code === 'EPERM' ? 'Access denied' : `Can't read file (${outcome.code})`);
+          if (outcome.ok) {
+            if (!network?.add(ev.path, outcome.result)) report.result(ev.path, outcome.result as ScanResult);
+            if (network && network.pending >= LOOKUP_MAX_PREFIXES) await reportCloud();
+          } else report.error(ev.path, outcome.code === 'EACCES' || outcome.code === 'EPERM' ? 'Access denied' : `Can't read file (${outcome.code})`);
           if (bar) bar.increment(ev.size, { files: report.files, mb: (report.bytesRead / 1048576).toFixed(1) });
         }
       }
@@ -206,10 +243,12 @@ async function runScan(paths: string[], flags: ScanFlags): Promise<number> {
       } else await handle(ev, null);
     }
     while (pending.length > 0) await settle();
+    await reportCloud();
   } finally {
     multibar?.stop();
     await pool?.close();
     await scanner.close();
+    if (network) for (const notice of (await network.finish()).notices) process.stderr.write(`${notice}\n`);
   }
   if (flags.summary) process.stdout.write(`${report.summary(`vigil ${vigilVersion()}`)}\n`);
   return report.infected > 0 ? EXIT_FOUND : report.errors > 0 ? EXIT_ERROR : EXIT_CLEAN;

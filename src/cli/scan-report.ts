@@ -1,4 +1,5 @@
 /** Prints scan results as clamscan does (or as JSON lines) and keeps the counts for the summary. */
+import { CLOUD_DETECTION_NAME } from '../agent/index.js';
 import type { ScanResult } from '../engine/index.js';
 import { formatMiB } from './sizes.js';
 
@@ -43,6 +44,26 @@ export class ScanReport {
     }
     if (r.infected) for (const f of r.findings) this.opts.write(`${path}: ${f.signature} FOUND`);
     else if (!this.opts.infectedOnly && !this.opts.suppressOk) this.opts.write(`${path}: OK`);
+  }
+
+  /**
+   * A file the engine found nothing in but the security network knows as malicious: reported as
+   * `PATH: Vigil.Cloud.Malicious FOUND` and counted as infected; in JSON with `"cloud": true`, the
+   * verdict's source and the names the cloud gives.
+   */
+  cloudDetection(path: string, r: ScanResult, cloud: { source: string; detection_names: string[] }): void {
+    this.files++;
+    this.bytesScanned += r.bytesScanned;
+    this.bytesRead += r.size;
+    this.infected++;
+    if (this.opts.json) {
+      this.opts.write(JSON.stringify({
+        path, result: 'infected', findings: [{ signature: CLOUD_DETECTION_NAME, kind: 'cloud', path }],
+        size: r.size, fileType: r.fileType, cloud: true, source: cloud.source, detectionNames: cloud.detection_names,
+      }));
+      return;
+    }
+    this.opts.write(`${path}: ${CLOUD_DETECTION_NAME} FOUND`);
   }
 
   error(path: string, reason: string): void {

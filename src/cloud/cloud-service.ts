@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { ensureVendor, type Bootstrap } from './bootstrap.js';
 import { DEFAULT_CONFIG, type CloudConfig } from './config.js';
 import { loadOrCreateSigningKey } from './licensing/signing-key.js';
+import { loadOrCreateNetworkKey } from './network/network-key.js';
 import { buildCloudServer } from './server.js';
 import { openStore } from './store/open-store.js';
 import type { Store } from './store/store.js';
@@ -31,7 +32,7 @@ export async function startCloudService(options: CloudServiceOptions): Promise<R
   let app: FastifyInstance | undefined;
   try {
     const config = { ...DEFAULT_CONFIG, ...options.config };
-    app = await buildCloudServer({ store, config, version: options.version, logger: options.logger, licenseKey: loadOrCreateSigningKey(options.dataDir) });
+    app = await buildCloudServer({ store, config, version: options.version, logger: options.logger, licenseKey: loadOrCreateSigningKey(options.dataDir), networkKey: loadOrCreateNetworkKey(options.dataDir) });
     await app.listen({ host: options.host, port: options.port });
     // Only once listening: a start that fails (port taken) must not use up the one-time token.
     const bootstrap = await ensureVendor(store, new Date(), config.tokenLifetimeDays);

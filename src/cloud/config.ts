@@ -15,6 +15,22 @@ export interface CloudConfig {
   licenseFileDays: number;
   /** Activations one license may make per day (beyond that: 429), so that cycling cannot mint files. */
   activationsPerDayPerSeat: number;
+  /** Security network: distinct endpoints whose detections of a hash make it malicious (verdict source `detections`). */
+  networkDetectionQuorum: number;
+  /** Security network: how long an agent may keep a look-up answer, in seconds (`cache_seconds`). */
+  networkLookupCacheSeconds: number;
+  /** Security network: prefixes one caller may look up per hour (a 4-byte prefix costs 1; shorter ones the 4-byte buckets they cover); more: 429. */
+  networkLookupPrefixesPerHour: number;
+  /** Security network: event batches one endpoint may send per minute; more: 429 (other endpoints are not affected). */
+  networkBatchesPerMinute: number;
+  /**
+   * Security network: how long, in ms, the network routes may use a cached activation check and rule
+   * set. Changes made through this process apply at once; changes by other processes sharing the store
+   * take up to this long.
+   */
+  networkCacheMs: number;
+  /** Security network: a gate decision identical to the last one recorded for a caller and action is recorded again after this many ms. */
+  networkDecisionRecordMs: number;
 }
 
 export const DEFAULT_CONFIG: CloudConfig = {
@@ -26,6 +42,12 @@ export const DEFAULT_CONFIG: CloudConfig = {
   tokenLifetimeDays: 90,
   licenseFileDays: 30,
   activationsPerDayPerSeat: 3,
+  networkDetectionQuorum: 2,
+  networkLookupCacheSeconds: 3600,
+  networkLookupPrefixesPerHour: 20_000,
+  networkBatchesPerMinute: 60,
+  networkCacheMs: 5_000,
+  networkDecisionRecordMs: 10 * 60_000,
 };
 
 export type Clock = () => Date;

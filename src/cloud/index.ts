@@ -15,3 +15,4 @@ export { resolveTime } from './policy/zoned-time.js';
 export { replaceGeoRanges, lookupCountry, countGeoRanges } from './geo/geo-store.js';
 export { readAllAudit, verifyStoredAudit, readAuditHead } from './audit/audit-log.js';
 export { GeoError, parseCidrCountryCsv, parseGeoLite2Country, sortAndCheckRanges, type GeoRange } from './geo/index.js';
+export { endpointPseudonym, hashVerdict, loadOrCreateNetworkKey, NETWORK_KEY_FILE, CONSENT_CATEGORIES, MAX_EVENTS_PER_BATCH, MAX_PREFIXES_PER_LOOKUP, type ConsentCategory, type Verdict, type VerdictSource } from './network/index.js';

@@ -19,6 +19,7 @@ import { policyRoutes } from './policy/policy-routes.js';
 import { licenseRoutes } from './licensing/license-routes.js';
 import { activationRoutes } from './licensing/activation-routes.js';
 import { generateSigningKey, type LicenseSigningKey } from './licensing/signing-key.js';
+import { generateNetworkKey, NetworkRuntime, networkRoutes } from './network/index.js';
 import type { CloudServices } from './services.js';
 import type { Store } from './store/store.js';
 
@@ -29,12 +30,15 @@ export interface CloudServerOptions {
   version?: string;
   /** Signs license files; a fresh key when absent (tests). */
   licenseKey?: LicenseSigningKey;
+  /** Keys the security network's endpoint pseudonyms; a fresh key when absent (tests). */
+  networkKey?: Buffer;
   logger?: FastifyServerOptions['logger'];
 }
 
 export async function buildCloudServer(options: CloudServerOptions): Promise<FastifyInstance> {
   const config: CloudConfig = { ...DEFAULT_CONFIG, ...options.config };
-  const services: CloudServices = { store: options.store, rules: new ActiveRules(), config, now: options.now ?? (() => new Date()), version: options.version ?? '0.0.0', licenseKey: options.licenseKey ?? generateSigningKey() };
+  const services: CloudServices = { store: options.store, rules: new ActiveRules(), config, now: options.now ?? (() => new Date()), version: options.version ?? '0.0.0', licenseKey: options.licenseKey ?? generateSigningKey(), networkKey: options.networkKey ?? generateNetworkKey() };
+  const network = new NetworkRuntime(services);
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: config.bodyLimitBytes,
@@ -73,15 +77,25 @@ export async function buildCloudServer(options: CloudServerOptions): Promise<Fas
     if (header === undefined) return;
     const bearer = /^Bearer (\S+)$/.exec(header);
     const activation = /^Activation (act_[A-Za-z0-9_-]{1,40})\.([A-Za-z0-9_-]{1,100})$/.exec(header);
+    // The security network's routes take activations through a short-lived cache (network/activation-cache.ts).
     const result = bearer
       ? await authenticate(services.store, bearer[1]!, services.now())
       : activation
-        ? await authenticateActivation(services.store, activation[1]!, activation[2]!, services.now())
+        ? request.url.startsWith('/v1/network/')
+          ? await network.activations.authenticate(activation[1]!, activation[2]!)
+          : await authenticateActivation(services.store, activation[1]!, activation[2]!, services.now())
         : 'malformed';
     if (typeof result === 'string') {
       request.log.info({ reason: result }, 'token refused');
       request.authFailure = result;
     } else request.principal = result;
+  });
+
+  // A request that may have changed licenses, activations or rules empties the network's caches
+  // before its answer goes out, so a client that saw the answer never meets the old state here.
+  app.addHook('onSend', (request, _reply, payload, done) => {
+    if (NetworkRuntime.invalidates(request.method, request.url)) network.invalidate();
+    done(null, payload);
   });
 
   await app.register(rateLimit, {
@@ -94,7 +108,7 @@ export async function buildCloudServer(options: CloudServerOptions): Promise<Fas
   });
 
   const routes: AnyRoute[] = [];
-  routes.push(...systemRoutes(services.version, () => routes), ...accountRoutes(services), ...policyRoutes(services), ...auditRoutes(services), ...licenseRoutes(services), ...activationRoutes(services));
+  routes.push(...systemRoutes(services.version, () => routes), ...accountRoutes(services), ...policyRoutes(services), ...auditRoutes(services), ...licenseRoutes(services), ...activationRoutes(services), ...networkRoutes(services, network));
   for (const route of routes) registerRoute(app, route);
   await app.ready();
   return app;

@@ -11,4 +11,6 @@ export interface CloudServices {
   now: Clock;
   version: string;
   licenseKey: LicenseSigningKey;
+  /** The HMAC key of endpoint pseudonyms in the security network (network/network-key.ts). */
+  networkKey: Buffer;
 }

@@ -22,6 +22,8 @@ export type ErrorCode =
   | 'policy_denied'
   | 'license_unusable'
   | 'no_free_seat'
+  | 'not_entitled'
+  | 'consent_required'
   | 'unavailable'
   | 'internal';
 

@@ -96,6 +96,68 @@ export const MIGRATIONS: readonly Migration[] = [
          to_tenant TEXT NOT NULL, at TEXT NOT NULL, by_actor TEXT NOT NULL)`,
     ],
   },
+  {
+    id: 4,
+    name: 'security network: consents, batches, events, per-hash aggregates, operator verdicts',
+    // Endpoints appear only as pseudonyms (an HMAC of the activation id); no address, path or name
+    // is stored. Hashes and buckets are lowercase hex compared as text: byte order ("C" collation on
+    // PostgreSQL). `bucket` is the first 4 bytes of the hash, so a look-up is one indexed query.
+    up: {
+      sqlite: [
+        `CREATE TABLE network_consents (
+           seq INTEGER PRIMARY KEY AUTOINCREMENT, endpoint TEXT NOT NULL, enabled INTEGER NOT NULL,
+           categories TEXT NOT NULL, recorded_at TEXT NOT NULL)`,
+        `CREATE INDEX network_consents_endpoint ON network_consents (endpoint, seq)`,
+        `CREATE TABLE network_batches (
+           endpoint TEXT NOT NULL, batch_id TEXT NOT NULL, digest TEXT NOT NULL, events INTEGER NOT NULL,
+           received_at TEXT NOT NULL, country TEXT, PRIMARY KEY (endpoint, batch_id))`,
+        `CREATE INDEX network_batches_country ON network_batches (country)`,
+        `CREATE TABLE network_events (
+           id INTEGER PRIMARY KEY AUTOINCREMENT, endpoint TEXT NOT NULL, batch_id TEXT NOT NULL,
+           kind TEXT NOT NULL CHECK (kind IN ('detection', 'unknown-executable')), sha256 TEXT NOT NULL,
+           size INTEGER NOT NULL, file_type TEXT NOT NULL, detection TEXT, engine TEXT NOT NULL, db_release TEXT NOT NULL,
+           seen_at TEXT NOT NULL, received_at TEXT NOT NULL, country TEXT)`,
+        `CREATE INDEX network_events_sha256 ON network_events (sha256)`,
+        `CREATE INDEX network_events_country ON network_events (country, id)`,
+        `CREATE TABLE network_hashes (
+           sha256 TEXT PRIMARY KEY, bucket TEXT NOT NULL, endpoints INTEGER NOT NULL, detecting_endpoints INTEGER NOT NULL,
+           reports INTEGER NOT NULL, first_seen TEXT, last_seen TEXT, countries TEXT NOT NULL, detection_names TEXT NOT NULL)`,
+        `CREATE INDEX network_hashes_bucket ON network_hashes (bucket)`,
+        `CREATE TABLE network_hash_endpoints (
+           sha256 TEXT NOT NULL, endpoint TEXT NOT NULL, detected INTEGER NOT NULL, PRIMARY KEY (sha256, endpoint))`,
+        `CREATE TABLE network_operator_verdicts (
+           sha256 TEXT PRIMARY KEY, verdict TEXT NOT NULL CHECK (verdict IN ('malicious', 'clean')),
+           reason TEXT NOT NULL, set_by TEXT NOT NULL, set_at TEXT NOT NULL)`,
+      ],
+      postgres: [
+        `CREATE TABLE network_consents (
+           seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, endpoint TEXT NOT NULL, enabled INTEGER NOT NULL,
+           categories TEXT NOT NULL, recorded_at TEXT NOT NULL)`,
+        `CREATE INDEX network_consents_endpoint ON network_consents (endpoint, seq)`,
+        `CREATE TABLE network_batches (
+           endpoint TEXT NOT NULL, batch_id TEXT NOT NULL, digest TEXT NOT NULL, events INTEGER NOT NULL,
+           received_at TEXT NOT NULL, country TEXT, PRIMARY KEY (endpoint, batch_id))`,
+        `CREATE INDEX network_batches_country ON network_batches (country)`,
+        `CREATE TABLE network_events (
+           id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, endpoint TEXT NOT NULL, batch_id TEXT NOT NULL,
+           kind TEXT NOT NULL CHECK (kind IN ('detection', 'unknown-executable')), sha256 TEXT COLLATE "C" NOT NULL,
+           size BIGINT NOT NULL, file_type TEXT NOT NULL, detection TEXT, engine TEXT NOT NULL, db_release TEXT NOT NULL,
+           seen_at TEXT NOT NULL, received_at TEXT NOT NULL, country TEXT)`,
+        `CREATE INDEX network_events_sha256 ON network_events (sha256)`,
+        `CREATE INDEX network_events_country ON network_events (country, id)`,
+        `CREATE TABLE network_hashes (
+           sha256 TEXT COLLATE "C" PRIMARY KEY, bucket TEXT COLLATE "C" NOT NULL, endpoints INTEGER NOT NULL,
+           detecting_endpoints INTEGER NOT NULL, reports BIGINT NOT NULL, first_seen TEXT, last_seen TEXT,
+           countries TEXT NOT NULL, detection_names TEXT NOT NULL)`,
+        `CREATE INDEX network_hashes_bucket ON network_hashes (bucket)`,
+        `CREATE TABLE network_hash_endpoints (
+           sha256 TEXT COLLATE "C" NOT NULL, endpoint TEXT NOT NULL, detected INTEGER NOT NULL, PRIMARY KEY (sha256, endpoint))`,
+        `CREATE TABLE network_operator_verdicts (
+           sha256 TEXT COLLATE "C" PRIMARY KEY, verdict TEXT NOT NULL CHECK (verdict IN ('malicious', 'clean')),
+           reason TEXT NOT NULL, set_by TEXT NOT NULL, set_at TEXT NOT NULL)`,
+      ],
+    },
+  },
 ];
 
 export async function migrate(store: Store, migrations: readonly Migration[] = MIGRATIONS): Promise<number[]> {

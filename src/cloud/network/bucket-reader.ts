@@ -1,0 +1,77 @@
+/**
+ * Reads the verdict-bearing rows of 4-byte buckets for many look-ups at once. While one query is
+ * running, the buckets that later look-ups ask for wait, and the next query reads all of them
+ * together (at most `MAX_BUCKETS_PER_QUERY`): under load, one query serves many requests, which
+ * matters most on PostgreSQL, where each query is a round trip; with no load nothing waits.
+ */
+import type { Queryable } from '../store/store.js';
+import { hexListParam, inHexList } from './bulk-sql.js';
+import type { Verdict } from './verdict.js';
+
+export const MAX_BUCKETS_PER_QUERY = 2000;
+
+export interface BucketRow {
+  sha256: string;
+  bucket: string;
+  detecting_endpoints: number;
+  detection_names: string;
+  operator_verdict: Verdict | null;
+}
+
+export const BUCKET_SELECT = `SELECT h.sha256, h.bucket, h.detecting_endpoints, h.detection_names, o.verdict AS operator_verdict
+  FROM network_hashes h LEFT JOIN network_operator_verdicts o ON o.sha256 = h.sha256`;
+/** Only rows that can have a verdict (operator's, or enough detecting endpoints); verdict.ts decides. */
+export const HAS_VERDICT = '(o.verdict IS NOT NULL OR h.detecting_endpoints >= ?)';
+
+interface Waiting {
+  buckets: readonly string[];
+  resolve(rows: BucketRow[]): void;
+  reject(error: unknown): void;
+}
+
+export class BucketReader {
+  private readonly queue: Waiting[] = [];
+  private running = false;
+
+  constructor(
+    private readonly q: Queryable,
+    private readonly quorum: number,
+  ) {}
+
+  /** The rows of these buckets that may have a verdict. */
+  read(buckets: readonly string[]): Promise<BucketRow[]> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ buckets, resolve, reject });
+      if (!this.running) void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    this.running = true;
+    try {
+      while (this.queue.length > 0) {
+        const batch: Waiting[] = [this.queue.shift()!];
+        let count = batch[0]!.buckets.length;
+        while (this.queue.length > 0 && count + this.queue[0]!.buckets.length <= MAX_BUCKETS_PER_QUERY) {
+          const next = this.queue.shift()!;
+          count += next.buckets.length;
+          batch.push(next);
+        }
+        const all = [...new Set(batch.flatMap((w) => w.buckets))];
+        try {
+          const rows = await this.q.all<BucketRow>(`${BUCKET_SELECT} WHERE h.bucket${inHexList(this.q)} AND ${HAS_VERDICT}`, [hexListParam(this.q, all), Math.max(1, this.quorum)]);
+          if (batch.length === 1) batch[0]!.resolve(rows);
+          else
+            for (const w of batch) {
+              const wanted = new Set(w.buckets);
+              w.resolve(rows.filter((r) => wanted.has(r.bucket)));
+            }
+        } catch (e) {
+          for (const w of batch) w.reject(e);
+        }
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+}

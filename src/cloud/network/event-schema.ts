@@ -1,0 +1,58 @@
+/**
+ * What an endpoint may send to the security network, as zod schemas (the route declarations use
+ * them, so the OpenAPI document shows them too). An event names a file by its SHA-256 and size and
+ * says what the engine made of it; there is no field for contents, paths, file or user names, and
+ * unknown fields are refused, so none can be slipped in.
+ */
+import { z } from 'zod';
+import { plainText } from '../http/schemas.js';
+import { CONSENT_CATEGORIES } from './consent.js';
+
+/** Events one batch may carry. */
+export const MAX_EVENTS_PER_BATCH = 1000;
+/** Prefixes one look-up request may carry. */
+export const MAX_PREFIXES_PER_LOOKUP = 1000;
+
+// A lone surrogate passes as a "character" but is no Unicode text: PostgreSQL refuses it in JSON.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const text = (max: number, min = 0) => plainText(max).min(min).refine((s) => !LONE_SURROGATE.test(s), 'must be well-formed Unicode text');
+
+export const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256: 64 lowercase hex digits');
+/** 2 to 8 bytes of a SHA-256 in lowercase hex; 4 bytes (8 digits) is the default. */
+export const hashPrefix = z.string().regex(/^(?:[0-9a-f]{2}){2,8}$/, 'a hash prefix: 4 to 16 lowercase hex digits, an even number');
+
+const common = {
+  sha256: sha256Hex,
+  size: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  file_type: text(32),
+  engine: text(40, 1),
+  database: text(80, 1),
+  // Normalised to UTC with milliseconds, so stored instants compare as text.
+  seen_at: z.iso.datetime({ offset: true }).transform((s) => new Date(s).toISOString()),
+};
+
+export const networkEvent = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('detection'), ...common, detection: text(200, 1) }),
+  z.strictObject({ kind: z.literal('unknown-executable'), ...common, detection: z.null() }),
+]);
+export type NetworkEvent = z.output<typeof networkEvent>;
+
+export const eventBatch = z.strictObject({
+  // Compared in lower case: a retry that changes the case is the same batch.
+  batch_id: z.uuid().transform((s) => s.toLowerCase()),
+  events: z.array(networkEvent).min(1).max(MAX_EVENTS_PER_BATCH),
+});
+
+export const consentBody = z.strictObject({
+  enabled: z.boolean(),
+  categories: z.array(z.enum(CONSENT_CATEGORIES)).max(CONSENT_CATEGORIES.length * 4),
+});
+
+export const lookupBody = z.strictObject({
+  prefixes: z.array(hashPrefix).min(1).max(MAX_PREFIXES_PER_LOOKUP),
+});
+
+/** The consent category an event needs. */
+export function categoryOf(event: NetworkEvent): (typeof CONSENT_CATEGORIES)[number] {
+  return event.kind === 'detection' ? 'detections' : 'unknown-executables';
+}
