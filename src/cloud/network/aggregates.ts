@@ -3,7 +3,8 @@
  * endpoints that reported it), how many of them reported a detection, reports, first and last seen,
  * countries and detection names. Stored events are the source of truth; the aggregates are derived.
  *
- * Ingest updates them incrementally (a handful of bulk statements per batch, whatever its size);
+ * Ingest updates them incrementally (a handful of statements per batch on PostgreSQL, whatever its
+ * size; prepared single-row statements on SQLite, see bulk-sql.ts);
  * deleting a jurisdiction's events recomputes the hashes it touched from the events that remain.
  * Both give the same numbers, which the tests check.
  *
@@ -15,7 +16,7 @@
  * deadlock; whoever also appends to the audit log takes the audit head first.
  */
 import { forUpdate, type Queryable } from '../store/store.js';
-import { hexListParam, inHexList, jsonRows } from './bulk-sql.js';
+import { forEachRow, hexListParam, inHexList, type Row } from './bulk-sql.js';
 import type { NetworkEvent } from './event-schema.js';
 
 /** Detection names kept per hash (the first ones reported). */
@@ -68,29 +69,31 @@ function mergeNames(known: string[], more: readonly string[]): string[] {
   return out;
 }
 
+const HASH_COLUMNS = 'sha256, endpoints, detecting_endpoints, reports, first_seen, last_seen, countries, detection_names';
+
 async function ensureAndLock(tx: Queryable, hashes: readonly string[]): Promise<Map<string, HashRow>> {
-  await tx.run(
-    `INSERT INTO network_hashes (sha256, bucket, endpoints, detecting_endpoints, reports, first_seen, last_seen, countries, detection_names)
-     SELECT sha256, substr(sha256, 1, 8), 0, 0, 0, NULL, NULL, '[]', '[]' FROM ${jsonRows(tx, { sha256: 'text' })} AS j WHERE true
-     ON CONFLICT (sha256) DO NOTHING`,
-    [JSON.stringify(hashes.map((sha256) => ({ sha256 })))],
-  );
-  const rows = await tx.all<HashRow>(
-    `SELECT sha256, endpoints, detecting_endpoints, reports, first_seen, last_seen, countries, detection_names FROM network_hashes WHERE sha256${inHexList(tx)} ORDER BY sha256${forUpdate(tx)}`,
-    [hexListParam(tx, hashes)],
-  );
-  return new Map(rows.map((r) => [r.sha256, r]));
+  await forEachRow(tx, { sha256: 'text', bucket: 'text' }, hashes.map((sha256) => ({ sha256, bucket: sha256.slice(0, 8) })), {
+    sqlite: `INSERT INTO network_hashes (sha256, bucket, endpoints, detecting_endpoints, reports, first_seen, last_seen, countries, detection_names)
+             VALUES (?, ?, 0, 0, 0, NULL, NULL, '[]', '[]') ON CONFLICT (sha256) DO NOTHING`,
+    postgres: (rows) => `INSERT INTO network_hashes (sha256, bucket, endpoints, detecting_endpoints, reports, first_seen, last_seen, countries, detection_names)
+             SELECT sha256, bucket, 0, 0, 0, NULL, NULL, '[]', '[]' FROM ${rows} AS j ORDER BY sha256 ON CONFLICT (sha256) DO NOTHING`,
+  });
+  const { returned } = await forEachRow<HashRow>(tx, { sha256: 'text' }, hashes.map((sha256) => ({ sha256 })), {
+    sqlite: `SELECT ${HASH_COLUMNS} FROM network_hashes WHERE sha256 = ?`,
+    postgres: (rows) => `SELECT ${HASH_COLUMNS} FROM network_hashes WHERE sha256 IN (SELECT sha256 FROM ${rows} AS j) ORDER BY sha256 FOR UPDATE`,
+    returning: true,
+  });
+  return new Map(returned.map((r) => [r.sha256, r]));
 }
 
 async function writeRows(tx: Queryable, rows: readonly HashRow[]): Promise<void> {
-  if (rows.length === 0) return;
-  await tx.run(
-    `UPDATE network_hashes SET endpoints = j.endpoints, detecting_endpoints = j.detecting_endpoints, reports = j.reports,
+  const columns = { endpoints: 'bigint', detecting_endpoints: 'bigint', reports: 'bigint', first_seen: 'text', last_seen: 'text', countries: 'text', detection_names: 'text', sha256: 'text' } as const;
+  await forEachRow(tx, columns, rows as unknown as Row[], {
+    sqlite: `UPDATE network_hashes SET endpoints = ?, detecting_endpoints = ?, reports = ?, first_seen = ?, last_seen = ?, countries = ?, detection_names = ? WHERE sha256 = ?`,
+    postgres: (source) => `UPDATE network_hashes SET endpoints = j.endpoints, detecting_endpoints = j.detecting_endpoints, reports = j.reports,
        first_seen = j.first_seen, last_seen = j.last_seen, countries = j.countries, detection_names = j.detection_names
-     FROM ${jsonRows(tx, { sha256: 'text', endpoints: 'bigint', detecting_endpoints: 'bigint', reports: 'bigint', first_seen: 'text', last_seen: 'text', countries: 'text', detection_names: 'text' })} AS j
-     WHERE network_hashes.sha256 = j.sha256`,
-    [JSON.stringify(rows)],
-  );
+     FROM ${source} AS j WHERE network_hashes.sha256 = j.sha256`,
+  });
 }
 
 /** Adds one stored batch of `endpoint` (from `country`, received at `receivedAt`) to the aggregates. */
@@ -98,18 +101,25 @@ export async function addToAggregates(tx: Queryable, events: readonly NetworkEve
   const deltas = summarize(events, receivedAt);
   const rows = await ensureAndLock(tx, deltas.map((d) => d.sha256));
   // Which hashes this endpoint reports for the first time, and which it now reports as detected.
-  const added = await tx.all<{ sha256: string; detected: number }>(
-    `INSERT INTO network_hash_endpoints (sha256, endpoint, detected) SELECT sha256, endpoint, detected FROM ${jsonRows(tx, { sha256: 'text', endpoint: 'text', detected: 'bigint' })} AS j WHERE true
-     ON CONFLICT (sha256, endpoint) DO NOTHING RETURNING sha256, detected`,
-    [JSON.stringify(deltas.map((d) => ({ sha256: d.sha256, endpoint, detected: d.detected ? 1 : 0 })))],
+  const { returned: added } = await forEachRow<{ sha256: string; detected: number }>(
+    tx,
+    { sha256: 'text', endpoint: 'text', detected: 'bigint' },
+    deltas.map((d) => ({ sha256: d.sha256, endpoint, detected: d.detected ? 1 : 0 })),
+    {
+      sqlite: 'INSERT INTO network_hash_endpoints (sha256, endpoint, detected) VALUES (?, ?, ?) ON CONFLICT (sha256, endpoint) DO NOTHING RETURNING sha256, detected',
+      postgres: (source) => `INSERT INTO network_hash_endpoints (sha256, endpoint, detected) SELECT sha256, endpoint, detected FROM ${source} AS j ON CONFLICT (sha256, endpoint) DO NOTHING RETURNING sha256, detected`,
+      returning: true,
+    },
   );
   const newEndpoint = new Set(added.map((a) => a.sha256));
   const newlyDetecting = new Set(added.filter((a) => Number(a.detected) === 1).map((a) => a.sha256));
-  const upgrade = deltas.filter((d) => d.detected && !newEndpoint.has(d.sha256)).map((d) => d.sha256);
-  if (upgrade.length > 0) {
-    const upgraded = await tx.all<{ sha256: string }>(`UPDATE network_hash_endpoints SET detected = 1 WHERE endpoint = ? AND detected = 0 AND sha256${inHexList(tx)} RETURNING sha256`, [endpoint, hexListParam(tx, upgrade)]);
-    for (const u of upgraded) newlyDetecting.add(u.sha256);
-  }
+  const upgrade = deltas.filter((d) => d.detected && !newEndpoint.has(d.sha256)).map((d) => ({ endpoint, sha256: d.sha256 }));
+  const { returned: upgraded } = await forEachRow<{ sha256: string }>(tx, { endpoint: 'text', sha256: 'text' }, upgrade, {
+    sqlite: 'UPDATE network_hash_endpoints SET detected = 1 WHERE endpoint = ? AND sha256 = ? AND detected = 0 RETURNING sha256',
+    postgres: (source) => `UPDATE network_hash_endpoints h SET detected = 1 FROM ${source} AS j WHERE h.endpoint = j.endpoint AND h.sha256 = j.sha256 AND h.detected = 0 RETURNING h.sha256`,
+    returning: true,
+  });
+  for (const u of upgraded) newlyDetecting.add(u.sha256);
   const updated = deltas.map((d): HashRow => {
     const row = rows.get(d.sha256)!;
     const countries = JSON.parse(row.countries) as string[];

@@ -59,7 +59,11 @@ export class BucketReader {
         }
         const all = [...new Set(batch.flatMap((w) => w.buckets))];
         try {
-          const rows = await this.q.all<BucketRow>(`${BUCKET_SELECT} WHERE h.bucket${inHexList(this.q)} AND ${HAS_VERDICT}`, [hexListParam(this.q, all), Math.max(1, this.quorum)]);
+          // One bucket (the usual look-up) is a plain equality: cheaper than unpacking a list.
+          const rows =
+            all.length === 1
+              ? await this.q.all<BucketRow>(`${BUCKET_SELECT} WHERE h.bucket = ? AND ${HAS_VERDICT}`, [all[0]!, Math.max(1, this.quorum)])
+              : await this.q.all<BucketRow>(`${BUCKET_SELECT} WHERE h.bucket${inHexList(this.q)} AND ${HAS_VERDICT}`, [hexListParam(this.q, all), Math.max(1, this.quorum)]);
           if (batch.length === 1) batch[0]!.resolve(rows);
           else
             for (const w of batch) {

@@ -45,7 +45,7 @@ export const eventBatch = z.strictObject({
 
 export const consentBody = z.strictObject({
   enabled: z.boolean(),
-  categories: z.array(z.enum(CONSENT_CATEGORIES)).max(CONSENT_CATEGORIES.length * 4),
+  categories: z.array(z.enum(CONSENT_CATEGORIES)).max(CONSENT_CATEGORIES.length),
 });
 
 export const lookupBody = z.strictObject({

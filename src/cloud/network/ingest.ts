@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto';
 import type { Queryable } from '../store/store.js';
 import { addToAggregates } from './aggregates.js';
-import { jsonRows } from './bulk-sql.js';
+import { forEachRow } from './bulk-sql.js';
 import type { NetworkEvent } from './event-schema.js';
 
 export interface BatchContext {
@@ -58,12 +58,12 @@ export async function storeBatch(tx: Queryable, events: readonly NetworkEvent[],
     received_at: receivedAt,
     country: ctx.country,
   }));
-  await tx.run(
-    `INSERT INTO network_events (endpoint, batch_id, kind, sha256, size, file_type, detection, engine, db_release, seen_at, received_at, country)
-     SELECT endpoint, batch_id, kind, sha256, size, file_type, detection, engine, db_release, seen_at, received_at, country
-     FROM ${jsonRows(tx, { endpoint: 'text', batch_id: 'text', kind: 'text', sha256: 'text', size: 'bigint', file_type: 'text', detection: 'text', engine: 'text', db_release: 'text', seen_at: 'text', received_at: 'text', country: 'text' })} AS j`,
-    [JSON.stringify(rows)],
-  );
+  const columns = { endpoint: 'text', batch_id: 'text', kind: 'text', sha256: 'text', size: 'bigint', file_type: 'text', detection: 'text', engine: 'text', db_release: 'text', seen_at: 'text', received_at: 'text', country: 'text' } as const;
+  const list = Object.keys(columns).join(', ');
+  await forEachRow(tx, columns, rows, {
+    sqlite: `INSERT INTO network_events (${list}) VALUES (${Object.keys(columns).map(() => '?').join(', ')})`,
+    postgres: (source) => `INSERT INTO network_events (${list}) SELECT ${list} FROM ${source} AS j`,
+  });
   await addToAggregates(tx, events, ctx.endpoint, ctx.country, receivedAt);
   return { status: 'stored', accepted: events.length };
 }

@@ -82,7 +82,9 @@ export class NetworkGate {
   async pass(q: Queryable, caller: NetworkCaller, action: PolicyAction, ip: string, now: Date, append: (entry: AuditEntry) => Promise<unknown>): Promise<NetworkGateOutcome> {
     const nowMs = now.getTime();
     const memo = await this.decideFor(q, caller, action, ip, now);
-    const outcome: NetworkGateOutcome = { ...memo.outcome, decision: { ...memo.outcome.decision, at: now.toISOString() } };
+    // A remembered decision is restated at this instant where anyone will read it (an allow that is not recorded goes nowhere).
+    const stale = memo.fromMs !== nowMs && memo.outcome.decision.decision !== 'allow';
+    let outcome = stale ? { ...memo.outcome, decision: { ...memo.outcome.decision, at: now.toISOString() } } : memo.outcome;
     const key = `${caller.activationId}\n${action}`;
     const last = this.recorded.get(key);
     const windowMs = this.s.config.networkDecisionRecordMs;
@@ -90,6 +92,7 @@ export class NetworkGate {
       // Claimed before writing, so concurrent identical requests write once; given back on failure.
       if (this.recorded.size >= MAX_ENTRIES && !last) this.recorded.clear();
       this.recorded.set(key, { signature: memo.signature, atMs: nowMs });
+      if (memo.fromMs !== nowMs && outcome === memo.outcome) outcome = { ...memo.outcome, decision: { ...memo.outcome.decision, at: now.toISOString() } };
       try {
         await append({
           kind: 'policy.decision',

@@ -15,8 +15,11 @@ import { WindowLimiter } from './window-limiter.js';
 const MINUTE_MS = 60_000;
 const HOUR_MS = 60 * MINUTE_MS;
 
-/** Requests that may change who an activation stands for, or the rules: they empty the caches. */
-const INVALIDATING = /^\/v1\/(?:licenses|activations|policy|tenants)(?:\/|\?|$)/;
+/**
+ * Requests that may change who an activation stands for (license and activation changes, a new
+ * secret for a machine) or the rules in force: they empty the caches. Asking the gate does not.
+ */
+const INVALIDATING = /^\/v1\/(?:licenses|activations|policy\/rules|policy\/import)(?:\/|\?|$)/;
 
 export class NetworkRuntime {
   readonly activations: ActivationCache;
