@@ -80,9 +80,13 @@ const MAX_FLEET = 20_000;
 const EVENT_HASHES = 50_000;
 const EVENT_ARRAYS = 256;
 const DETECTION_SHARE = 0.2;
-/** Pre-built look-up requests each connection walks through (1 prefix, and `--wide-prefixes`). */
-const NARROW_ENTRIES = 4096;
-const WIDE_ENTRIES = 1024;
+/**
+ * Look-up requests are pre-built: autocannon builds every one for each connection before it starts
+ * the clock, so a run uses as few as the activations' budgets allow (at least MIN_ENTRIES, a power
+ * of two, from a pool of POOL_ENTRIES).
+ */
+const MIN_ENTRIES = 128;
+const POOL_ENTRIES = 4096;
 
 // The server's defaults for the per-activation budgets, from the build being measured.
 let BUDGET;
@@ -329,17 +333,22 @@ function lookupTarget(seed, entries, { fleet, cacheSeconds, withHits }) {
      * client once per pass over the list in each run.
      */
     async prepare(rate, runs) {
-      const usesPerEntry = runs.reduce((sum, seconds) => sum + args.connections * Math.ceil((rate * seconds * MARGIN) / args.connections / entries.length), 0);
+      const usesFor = (n) => runs.reduce((sum, seconds) => sum + args.connections * Math.ceil((rate * seconds * MARGIN) / args.connections / n), 0);
+      // The fewest entries of which one activation can still afford two.
+      let n = MIN_ENTRIES;
+      while (fleet && n < entries.length && usesFor(n) * width * 2 > BUDGET.lookups - 1) n *= 2;
+      const usesPerEntry = usesFor(n);
       let auths;
       let added = 0;
       if (fleet) {
-        const a = await fleet.assignLookups(entries.length, usesPerEntry * width);
+        const a = await fleet.assignLookups(n, usesPerEntry * width);
         owners = a.owners;
         reserved = usesPerEntry;
         added = a.added;
         auths = owners.map((m) => m.auth);
-      } else auths = entries.map((_, i) => fake[i % fake.length]);
-      const requests = entries.map((e, i) => ({ method: 'POST', path: '/v1/network/lookups', headers: { 'content-type': 'application/json', authorization: auths[i] }, body: e.body, check: (body) => check(i, body) }));
+      } else auths = Array.from({ length: n }, (_, i) => fake[i % fake.length]);
+      const requests = entries.slice(0, n).map((e, i) => ({ method: 'POST', path: '/v1/network/lookups', headers: { 'content-type': 'application/json', authorization: auths[i] }, body: e.body, check: (body) => check(i, body) }));
+      this.entriesUsed = n;
       return { requests, added };
     },
     begin() {
@@ -522,6 +531,7 @@ async function measure(label, url, target, { pids, guessRate, fleet }) {
     refused: m.refused,
     cpu: m.cpu,
     run: { ...target.run },
+    entries: target.entriesUsed,
     warmups,
     fleet: fleet ? { activations: fleet.members.length, grownForThisTarget: grown, starved: fleet.starved - starvedBeforeRun, starvedInWarmups } : undefined,
   };
@@ -744,7 +754,7 @@ function report(machine, rows, ceiling, vigil) {
     `Each target is a child process on 127.0.0.1 (ephemeral port); autocannon runs in the benchmark's own process, so all of them share the machine's ${machine.cores} cores (the CPU columns say who used them). ` +
       `Per target: a wait for a quiet machine, ${args.warmup} s warm-up, then ${args.duration} s with ${args.connections} connections, no pipelining; requests/s = answered requests / run time; p50 and p99 from every answer's latency as autocannon timed it. ` +
       `vigil: \`vigil cloud --rate-limit ${RATE_LIMIT} --log-level silent\` on a fresh SQLite data folder or a fresh PostgreSQL 15 cluster (\`--store\`; fsync on), examples/policy/us-2024.json imported (the gate decides every request), ${fmtInt(args.verdicts)} operator verdicts (malicious) set first through \`PUT /v1/network/verdicts/:sha256\` (${seeds}), a customer in DE with a license of the \`network\` entitlement, and agents authenticating with \`Authorization: Activation id.secret\`. ` +
-      `Look-ups: \`POST /v1/network/lookups\` with 1 or ${args.widePrefixes} distinct 4-byte prefixes, each the bucket of a seeded verdict with probability ${args.hitRatio} and random otherwise, from ${fmtInt(NARROW_ENTRIES)} (1 prefix) or ${fmtInt(WIDE_ENTRIES)} (${args.widePrefixes} prefixes) pre-built requests that every connection walks through; every answer is compared with the expected text (the seeded verdicts of each bucket) and, if it differs, checked field by field. ` +
+      `Look-ups: \`POST /v1/network/lookups\` with 1 or ${args.widePrefixes} distinct 4-byte prefixes, each the bucket of a seeded verdict with probability ${args.hitRatio} and random otherwise, from ${MIN_ENTRIES} to ${fmtInt(POOL_ENTRIES)} pre-built requests that every connection walks through (as few as the activations' budgets allow: autocannon builds them all for every connection before its clock starts); every answer is compared with the expected text (the seeded verdicts of each bucket) and, if it differs, checked field by field. ` +
       `Ingest: \`POST /v1/network/events\` with ${args.batchEvents} events per batch (${Math.round(DETECTION_SHARE * 100)}% detections, the rest unknown executables, hashes drawn from ${fmtInt(EVENT_HASHES)}), a new batch_id each; events/s = accepted events / run time. ` +
       `The server's per-activation budgets (${fmtInt(BUDGET.lookups)} look-up prefixes an hour, ${BUDGET.batches} batches a minute) have no command-line flag, so the load is spread over activations of one ${fmtInt(SEATS)}-seat license, as many as ${MARGIN} times the warm-up's rate needs (${fleets}), each with consent given and primed before any measurement with one look-up or a one-event batch, whichever it is for (so the gate's first decision record per activation and action, an audit write, is not part of a measurement); the server keeps an activation check for ${BUDGET.cacheMs / 1000} s, so each activation is checked against the store again every ${BUDGET.cacheMs / 1000} s. ` +
       `Ceiling: a bare node:http server that parses the JSON body and answers the look-up shape for its prefixes (no hashes), driven by the same pre-built 1-prefix requests (credentials of the same shape, which it ignores), measured first and last; "vs ceiling" divides requests/s by the mean of the two (${fmtInt(ceiling)} requests/s).`,
@@ -754,12 +764,21 @@ function report(machine, rows, ceiling, vigil) {
   L.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
     const ratio = r.rps / ceiling;
-    const vs = r.target === 'lookup-1' ? `${fmt(ratio, 3)} (${ratio >= 0.5 ? 'meets' : '**misses**'} >= 0.5)` : fmt(ratio, 3);
+    const vs = r.target === 'lookup-1' ? `${fmt(ratio, 3)} (${ratio >= 0.5 ? 'meets' : '**misses**'} >= 0.5)` : r.target === 'ceiling' ? fmt(ratio, 3) : '-';
     const items = r.target === 'ingest' ? `${fmtInt(r.itemsPerSecond)} events/s` : `${fmtInt(r.itemsPerSecond)} prefixes/s`;
     L.push(`| ${r.label} | ${fmtInt(r.rps)} | ${items} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${vs} | ${fmtInt(r.run.bodyBytes / Math.max(1, r.completed))} | ${fmtInt(r.completed)} | ${cores(r.cpu.server)} | ${r.cpu.store ? cores(r.cpu.store) : '-'} | ${cores(r.cpu.loadgen)} | ${cores(r.cpu.irq)} | ${cores(r.cpu.other)} |`);
   }
   L.push('');
-  L.push('CPU columns are average cores over the measured run (the server column is the bare server for the ceiling rows).');
+  L.push('CPU columns are average cores over the measured run (the server column is the bare server for the ceiling rows). "vs ceiling" is given for the 1-prefix look-ups only: the other targets send other requests.');
+  const bareRows = rows.filter((r) => r.target === 'ceiling');
+  const spread = bareRows.length === 2 ? Math.abs(bareRows[0].rps - bareRows[1].rps) / ceiling : 0;
+  const busy = rows.filter((r) => r.cpu.other > 0.25);
+  if (spread > 0.15 || busy.length) {
+    L.push('');
+    L.push(
+      `**Shared machine:** ${busy.length ? `other processes used ${busy.map((r) => `${fmt(r.cpu.other, 2)} cores during "${r.label}"`).join(', ')}; ` : ''}${spread > 0.15 ? `the two ceiling runs differ by ${fmt(100 * spread, 0)}% of their mean. ` : ''}Rows measured under different loads of other processes do not compare well.`,
+    );
+  }
   L.push('');
   L.push('Checks (every answer 2xx and as expected; look-ups: hashes listed per bucket equal the seeded verdicts; ingest: the store read after the server stopped):');
   L.push('');
@@ -803,7 +822,7 @@ async function main() {
   log(`server budgets per activation: ${fmtInt(BUDGET.lookups)} look-up prefixes an hour, ${BUDGET.batches} batches a minute; activation cache ${BUDGET.cacheMs} ms`);
 
   const seed = seedHashes(args.verdicts);
-  const sets = { narrow: lookupEntries(seed, 1, NARROW_ENTRIES), wide: lookupEntries(seed, args.widePrefixes, WIDE_ENTRIES) };
+  const sets = { narrow: lookupEntries(seed, 1, POOL_ENTRIES), wide: lookupEntries(seed, args.widePrefixes, POOL_ENTRIES) };
   const rows = [];
   const vigil = [];
   try {

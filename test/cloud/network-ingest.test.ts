@@ -137,6 +137,32 @@ describeStores('network ingest', (kind) => {
     expect((await cloud.request('GET', `/v1/network/hashes/${H1}`)).json()).toMatchObject({ prevalence: 2, reports: 3, verdict: 'malicious' });
   });
 
+  it('aggregates concurrent batches of many endpoints over the same hashes without losing a count', async () => {
+    const cloud = await startNetworkCloud(kind);
+    const first = await cloud.machine({ country: 'DE', ip: IP.DE });
+    const machines = [first, ...(await Promise.all(Array.from({ length: 9 }, (_, i) => cloud.sibling(first, i % 2 ? IP.FR : IP.DE))))];
+    for (const m of machines) await consent(m);
+    const hashes = Array.from({ length: 50 }, (_, i) => sha(`shared ${i}`));
+    // Each machine reports every hash, in its own order, in two batches sent at once.
+    const answers = await Promise.all(
+      machines.flatMap((m, k) => {
+        const mine = [...hashes].sort((a, b) => ((a.charCodeAt(k % 64) ^ k) - (b.charCodeAt(k % 64) ^ k)) || (a < b ? -1 : 1));
+        return [m.request('POST', '/v1/network/events', batch(mine.slice(0, 30).map((h) => detection(h)))), m.request('POST', '/v1/network/events', batch(mine.slice(20).map((h) => unknownExecutable(h))))];
+      }),
+    );
+    expect(answers.map((a) => a.statusCode)).toEqual(Array(20).fill(200));
+    const rows = await cloud.store.all<{ endpoints: number; reports: number; countries: string }>('SELECT endpoints, reports, countries FROM network_hashes');
+    expect(rows).toHaveLength(50);
+    for (const row of rows) {
+      expect(Number(row.endpoints)).toBe(10);
+      expect(row.countries).toBe('["DE","FR"]');
+    }
+    expect(rows.reduce((n, r) => n + Number(r.reports), 0)).toBe(10 * 60);
+    const detecting = await cloud.store.all<{ sha256: string; d: number }>('SELECT h.sha256, h.detecting_endpoints AS d FROM network_hashes h');
+    const expected = await cloud.store.all<{ sha256: string; d: number }>('SELECT sha256, SUM(detected) AS d FROM network_hash_endpoints GROUP BY sha256');
+    expect(new Map(detecting.map((r) => [r.sha256, Number(r.d)]))).toEqual(new Map(expected.map((r) => [r.sha256, Number(r.d)])));
+  });
+
   it('rate-limits a flood from one endpoint without hurting the others', async () => {
     const cloud = await startNetworkCloud(kind, { networkBatchesPerMinute: 3 });
     const flooder = await cloud.machine({ country: 'DE', ip: IP.DE });
