@@ -58,12 +58,6 @@ export async function buildCloudServer(options: CloudServerOptions): Promise<Fas
   app.addHook('preClose', async () => {
     closing = true;
   });
-  app.addHook('onSend', async (_request, reply) => {
-    if (closing) reply.header('connection', 'close');
-  });
-  app.addHook('onRequest', async () => {
-    if (closing) throw new HttpError(503, 'unavailable', 'the service is shutting down; retry shortly', [], { 'retry-after': '5' });
-  });
   // JSON only: a text body is 415, not a string that fails validation.
   app.removeContentTypeParser(['text/plain']);
   app.setErrorHandler((error, request, reply) => sendError(error, request, reply));
@@ -72,7 +66,9 @@ export async function buildCloudServer(options: CloudServerOptions): Promise<Fas
   // Authentication runs first, for every request that carries a token, so rate limiting can key on
   // the token. A refused token is not answered here: the rate limit (keyed on the address then)
   // comes first, so guessing tokens is limited too; the route then answers 401.
+  // (One hook each for requests and answers: every hook is a step on every request's path.)
   app.addHook('onRequest', async (request) => {
+    if (closing) throw new HttpError(503, 'unavailable', 'the service is shutting down; retry shortly', [], { 'retry-after': '5' });
     const header = request.headers.authorization;
     if (header === undefined) return;
     const bearer = /^Bearer (\S+)$/.exec(header);
@@ -93,7 +89,8 @@ export async function buildCloudServer(options: CloudServerOptions): Promise<Fas
 
   // A request that may have changed licenses, activations or rules empties the network's caches
   // before its answer goes out, so a client that saw the answer never meets the old state here.
-  app.addHook('onSend', (request, _reply, payload, done) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
+    if (closing) reply.header('connection', 'close');
     if (NetworkRuntime.invalidates(request.method, request.url)) network.invalidate();
     done(null, payload);
   });

@@ -18,10 +18,23 @@ export interface BucketRow {
   operator_verdict: Verdict | null;
 }
 
-export const BUCKET_SELECT = `SELECT h.sha256, h.bucket, h.detecting_endpoints, h.detection_names, o.verdict AS operator_verdict
-  FROM network_hashes h LEFT JOIN network_operator_verdicts o ON o.sha256 = h.sha256`;
+export const BUCKET_SELECT = 'SELECT sha256, bucket, detecting_endpoints, detection_names, operator_verdict FROM network_hashes';
 /** Only rows that can have a verdict (operator's, or enough detecting endpoints); verdict.ts decides. */
-export const HAS_VERDICT = '(o.verdict IS NOT NULL OR h.detecting_endpoints >= ?)';
+export const HAS_VERDICT = '(operator_verdict IS NOT NULL OR detecting_endpoints >= ?)';
+
+/**
+ * PostgreSQL plans a named statement afresh on every call (a "custom plan") while that looks
+ * cheaper than its one generic plan, and re-planning costs it more than the query itself. The
+ * generic plan assumes an array of 10 elements; a shorter array makes every custom plan look
+ * cheaper, so lists are padded to `PG_MIN_LIST` with a value no bucket has (`x`, not hex).
+ */
+const PG_MIN_LIST = 16;
+
+function listParam(q: Queryable, buckets: readonly string[]): string {
+  const param = hexListParam(q, buckets);
+  if (q.dialect !== 'postgres' || buckets.length >= PG_MIN_LIST) return param;
+  return `${param.slice(0, -1)}${',x'.repeat(PG_MIN_LIST - buckets.length)}}`;
+}
 
 interface Waiting {
   buckets: readonly string[];
@@ -62,8 +75,8 @@ export class BucketReader {
           // One bucket (the usual look-up) is a plain equality: cheaper than unpacking a list.
           const rows =
             all.length === 1
-              ? await this.q.all<BucketRow>(`${BUCKET_SELECT} WHERE h.bucket = ? AND ${HAS_VERDICT}`, [all[0]!, Math.max(1, this.quorum)])
-              : await this.q.all<BucketRow>(`${BUCKET_SELECT} WHERE h.bucket${inHexList(this.q)} AND ${HAS_VERDICT}`, [hexListParam(this.q, all), Math.max(1, this.quorum)]);
+              ? await this.q.all<BucketRow>(`${BUCKET_SELECT} WHERE bucket = ? AND ${HAS_VERDICT}`, [all[0]!, Math.max(1, this.quorum)])
+              : await this.q.all<BucketRow>(`${BUCKET_SELECT} WHERE bucket${inHexList(this.q)} AND ${HAS_VERDICT}`, [listParam(this.q, all), Math.max(1, this.quorum)]);
           if (batch.length === 1) batch[0]!.resolve(rows);
           else
             for (const w of batch) {

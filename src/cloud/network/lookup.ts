@@ -57,7 +57,7 @@ export async function lookupBuckets(q: Queryable, reader: BucketReader, prefixes
   }
   const short = new Map<string, BucketHash[]>();
   for (const p of distinct.filter((p) => p.length < BUCKET_HEX)) {
-    const rows = await q.all<BucketRow>(`${BUCKET_SELECT} WHERE h.bucket >= ? AND h.bucket <= ? AND ${HAS_VERDICT}`, [p.padEnd(BUCKET_HEX, '0'), p.padEnd(BUCKET_HEX, 'f'), Math.max(1, quorum)]);
+    const rows = await q.all<BucketRow>(`${BUCKET_SELECT} WHERE bucket >= ? AND bucket <= ? AND ${HAS_VERDICT}`, [p.padEnd(BUCKET_HEX, '0'), p.padEnd(BUCKET_HEX, 'f'), Math.max(1, quorum)]);
     short.set(p, rows.flatMap((r) => toHash(r, quorum) ?? []));
   }
   return distinct.map((prefix) => ({

@@ -68,6 +68,8 @@ export async function setOperatorVerdict(tx: Queryable, sha256: string, verdict:
   const row = await tx.get<{ reports: number }>(`SELECT reports FROM network_hashes WHERE sha256 = ?${forUpdate(tx)}`, [sha256]);
   const previous = (await getOperatorVerdict(tx, sha256)) ?? null;
   let entry: OperatorVerdict | null = null;
+  // The verdict itself is copied into the hash's row, which look-ups read alone.
+  await tx.run('UPDATE network_hashes SET operator_verdict = ? WHERE sha256 = ?', [verdict === 'none' ? null : verdict, sha256]);
   if (verdict === 'none') {
     await tx.run('DELETE FROM network_operator_verdicts WHERE sha256 = ?', [sha256]);
     if (Number(row?.reports ?? 0) === 0) await tx.run('DELETE FROM network_hashes WHERE sha256 = ?', [sha256]);

@@ -101,7 +101,9 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'security network: consents, batches, events, per-hash aggregates, operator verdicts',
     // Endpoints appear only as pseudonyms (an HMAC of the activation id); no address, path or name
     // is stored. Hashes and buckets are lowercase hex compared as text: byte order ("C" collation on
-    // PostgreSQL). `bucket` is the first 4 bytes of the hash, so a look-up is one indexed query.
+    // PostgreSQL). `bucket` is the first 4 bytes of the hash, so a look-up is one indexed query of one
+    // table: the operator's verdict is copied into `network_hashes.operator_verdict` (its reason and
+    // author stay in `network_operator_verdicts`), so no plan can join the whole verdict list.
     up: {
       sqlite: [
         `CREATE TABLE network_consents (
@@ -121,7 +123,8 @@ export const MIGRATIONS: readonly Migration[] = [
         `CREATE INDEX network_events_country ON network_events (country, id)`,
         `CREATE TABLE network_hashes (
            sha256 TEXT PRIMARY KEY, bucket TEXT NOT NULL, endpoints INTEGER NOT NULL, detecting_endpoints INTEGER NOT NULL,
-           reports INTEGER NOT NULL, first_seen TEXT, last_seen TEXT, countries TEXT NOT NULL, detection_names TEXT NOT NULL)`,
+           reports INTEGER NOT NULL, first_seen TEXT, last_seen TEXT, countries TEXT NOT NULL, detection_names TEXT NOT NULL,
+           operator_verdict TEXT CHECK (operator_verdict IN ('malicious', 'clean')))`,
         `CREATE INDEX network_hashes_bucket ON network_hashes (bucket)`,
         `CREATE TABLE network_hash_endpoints (
            sha256 TEXT NOT NULL, endpoint TEXT NOT NULL, detected INTEGER NOT NULL, PRIMARY KEY (sha256, endpoint))`,
@@ -148,7 +151,7 @@ export const MIGRATIONS: readonly Migration[] = [
         `CREATE TABLE network_hashes (
            sha256 TEXT COLLATE "C" PRIMARY KEY, bucket TEXT COLLATE "C" NOT NULL, endpoints INTEGER NOT NULL,
            detecting_endpoints INTEGER NOT NULL, reports BIGINT NOT NULL, first_seen TEXT, last_seen TEXT,
-           countries TEXT NOT NULL, detection_names TEXT NOT NULL)`,
+           countries TEXT NOT NULL, detection_names TEXT NOT NULL, operator_verdict TEXT CHECK (operator_verdict IN ('malicious', 'clean')))`,
         `CREATE INDEX network_hashes_bucket ON network_hashes (bucket)`,
         `CREATE TABLE network_hash_endpoints (
            sha256 TEXT COLLATE "C" NOT NULL, endpoint TEXT NOT NULL, detected INTEGER NOT NULL, PRIMARY KEY (sha256, endpoint))`,
