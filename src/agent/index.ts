@@ -12,7 +12,8 @@ export {
 export { AGENT_DIR_MODE, agentDirPath, ensureAgentDir } from './agent-dir.js';
 export { LicenseError, type LicenseErrorCode, type ServerRefusal } from './license/license-error.js';
 export { describeAction, type PolicyDecision } from './license/policy-decision.js';
-export { LICENSE_REQUEST_TIMEOUT_MS, LICENSE_RESPONSE_MAX_BYTES, LicenseClient, parseRetryAfter } from './license/license-client.js';
+export { LICENSE_REQUEST_TIMEOUT_MS, LICENSE_RESPONSE_MAX_BYTES, LicenseClient } from './license/license-client.js';
+export { parseRetryAfter } from './cloud-answer.js';
 export type { ActivationAnswer, DeactivationAnswer, LicenseClientOptions, RefreshAnswer, VendorKeyAnswer } from './license/license-client.js';
 export { ACTIVATION_FILE, LICENSE_FILE, LICENSE_STATE_DIR, STATE_FILE_MODE, licenseStatePaths, readActivation, readLicenseFile, type ActivationRecord } from './license/license-state.js';
 export { thisMachine } from './license/machine.js';

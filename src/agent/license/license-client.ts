@@ -5,8 +5,9 @@
  * what came with it; the shape of a success is checked before anyone uses it. Redirects are not
  * followed: they would carry the activation secret to another address.
  */
-import { LicenseError, type LicenseErrorCode, type ServerRefusal } from './license-error.js';
-import { readPolicyDecision, readPolicyNotices, type PolicyDecision } from './policy-decision.js';
+import { LicenseError, type LicenseErrorCode } from './license-error.js';
+import { formatWait, readCappedText, readRefusal, transportFailure } from '../cloud-answer.js';
+import { readPolicyNotices, type PolicyDecision } from './policy-decision.js';
 import { serverText } from './server-text.js';
 
 /** How long one request may take, answer included, in milliseconds. */
@@ -54,15 +55,6 @@ const SERVER_CODES: Record<string, LicenseErrorCode> = {
   not_found: 'NOT_FOUND',
   invalid_request: 'INVALID_REQUEST',
 };
-
-/** Retry-After (RFC 9110 10.2.3): delay-seconds or an HTTP-date; undefined when absent or unreadable. */
-export function parseRetryAfter(value: string | null, now: Date = new Date()): number | undefined {
-  if (value === null) return undefined;
-  const text = value.trim();
-  if (/^\d{1,10}$/.test(text)) return Number(text);
-  const at = Date.parse(text);
-  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - now.getTime()) / 1000));
-}
 
 export class LicenseClient {
   private readonly base: URL;
@@ -133,7 +125,7 @@ export class LicenseClient {
     }
     let text: string;
     try {
-      text = await readCapped(response);
+      text = await readCappedText(response, LICENSE_RESPONSE_MAX_BYTES, badResponse);
     } catch (e) {
       if (e instanceof LicenseError) throw e;
       throw this.transportError(e);
@@ -154,37 +146,11 @@ export class LicenseClient {
   }
 
   private transportError(e: unknown): LicenseError {
-    const err = e as Error & { cause?: unknown };
-    if (err?.name === 'TimeoutError' || err?.name === 'AbortError') {
-      return new LicenseError('TIMEOUT', `the license server at ${this.options.server} did not answer within ${this.timeoutMs < 1000 ? `${this.timeoutMs} ms` : `${Math.round(this.timeoutMs / 1000)} s`}`, undefined, { cause: e });
-    }
-    const cause = err?.cause as (Error & { code?: string }) | undefined;
-    const raw = cause?.code ?? cause?.message ?? err?.message ?? String(e);
-    // fetch refuses the ports of the WHATWG "bad port" list (e.g. 1, 9, 25) without trying them.
-    const why = raw === 'bad port' ? `fetch refuses to connect to port ${this.base.port || 'of this URL'}` : raw;
-    return new LicenseError('UNREACHABLE', `cannot reach the license server at ${this.options.server} (${why})`, undefined, { cause: e });
+    const failure = transportFailure(e, this.base);
+    if (failure.timeout) return new LicenseError('TIMEOUT', `the license server at ${this.options.server} did not answer within ${formatWait(this.timeoutMs)}`, undefined, { cause: e });
+    return new LicenseError('UNREACHABLE', `cannot reach the license server at ${this.options.server} (${failure.why})`, undefined, { cause: e });
   }
-}
 
-/** The body as text, refusing to read past LICENSE_RESPONSE_MAX_BYTES. */
-async function readCapped(response: Response): Promise<string> {
-  const declared = Number(response.headers.get('content-length') ?? NaN);
-  if (declared > LICENSE_RESPONSE_MAX_BYTES) throw badResponse(`the answer is ${declared} bytes, more than the ${LICENSE_RESPONSE_MAX_BYTES} accepted`);
-  if (!response.body) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > LICENSE_RESPONSE_MAX_BYTES) {
-      await reader.cancel();
-      throw badResponse(`the answer is more than the ${LICENSE_RESPONSE_MAX_BYTES} bytes accepted`);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 function badResponse(why: string): LicenseError {
@@ -204,26 +170,6 @@ function requireText(v: Record<string, unknown>, name: string, max = 500): strin
 
 /** An error answer as a LicenseError; a body that is not the API's error shape still gives the status. */
 function refusalOf(response: Response, parsed: unknown): LicenseError {
-  const error = (parsed as { error?: unknown } | undefined)?.error;
-  const e = error !== null && typeof error === 'object' && !Array.isArray(error) ? (error as Record<string, unknown>) : {};
-  const code = serverText(e['code'], 100) ?? (response.status >= 500 ? 'server_error' : 'error');
-  const refusal: ServerRefusal = {
-    status: response.status,
-    code,
-    message: serverText(e['message']) ?? `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`,
-    details: Array.isArray(e['details'])
-      ? e['details'].slice(0, 20).flatMap((d: unknown) => {
-          const path = serverText((d as Record<string, unknown> | null)?.['path'], 200);
-          const message = serverText((d as Record<string, unknown> | null)?.['message'], 500);
-          return path !== undefined && message !== undefined ? [{ path, message }] : [];
-        })
-      : [],
-  };
-  const decision = readPolicyDecision(e['decision']);
-  if (decision) refusal.decision = decision;
-  const reason = serverText(e['reason'], 100);
-  if (reason !== undefined) refusal.reason = reason;
-  const retry = parseRetryAfter(response.headers.get('retry-after'));
-  if (retry !== undefined) refusal.retryAfterSeconds = retry;
-  return new LicenseError(SERVER_CODES[code] ?? 'SERVER_ERROR', refusal.message, refusal);
+  const refusal = readRefusal(response, parsed);
+  return new LicenseError(SERVER_CODES[refusal.code] ?? 'SERVER_ERROR', refusal.message, refusal);
 }

@@ -5,11 +5,9 @@
  * becomes a NetworkError with the cloud's code and what came with it; a success's shape is checked
  * before anyone uses it. Redirects are not followed: they would carry the credential elsewhere.
  */
-import { readPolicyDecision } from '../license/policy-decision.js';
-import { parseRetryAfter } from '../license/license-client.js';
-import type { ServerRefusal } from '../license/license-error.js';
-import { readActivation } from '../license/license-state.js';
+import { formatWait, readCappedText, readRefusal, transportFailure } from '../cloud-answer.js';
 import { serverText } from '../license/server-text.js';
+import { readActivation } from '../license/license-state.js';
 import { CONSENT_CATEGORIES, type ConsentCategory } from './consent.js';
 import { NetworkError, type NetworkErrorCode } from './network-error.js';
 import type { NetworkEvent } from './network-event.js';
@@ -153,7 +151,7 @@ export class NetworkClient {
         headers: { accept: 'application/json', authorization: this.authorization, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
-      text = await readCapped(response);
+      text = await readCappedText(response, NETWORK_RESPONSE_MAX_BYTES, badResponse);
     } catch (e) {
       if (e instanceof NetworkError) throw e;
       throw this.transportError(e, timeoutMs);
@@ -171,14 +169,11 @@ export class NetworkClient {
   }
 
   private transportError(e: unknown, timeoutMs: number): NetworkError {
-    const err = e as Error & { cause?: unknown };
-    if (err?.name === 'TimeoutError' || err?.name === 'AbortError') {
-      return new NetworkError('TIMEOUT', `the cloud at ${this.options.server} did not answer within ${timeoutMs < 1000 ? `${timeoutMs} ms` : `${Math.round(timeoutMs / 100) / 10} s`}`, undefined, { cause: e });
-    }
-    const cause = err?.cause as (Error & { code?: string }) | undefined;
-    const why = cause?.code ?? cause?.message ?? err?.message ?? String(e);
-    return new NetworkError('UNREACHABLE', `cannot reach the cloud at ${this.options.server} (${why})`, undefined, { cause: e });
+    const failure = transportFailure(e, this.base);
+    if (failure.timeout) return new NetworkError('TIMEOUT', `the cloud at ${this.options.server} did not answer within ${formatWait(timeoutMs)}`, undefined, { cause: e });
+    return new NetworkError('UNREACHABLE', `cannot reach the cloud at ${this.options.server} (${failure.why})`, undefined, { cause: e });
   }
+
 }
 
 /** A client for the activation kept in `agentDir`; NOT_ACTIVATED when there is none. */
@@ -203,52 +198,13 @@ function readConsentAnswer(v: Record<string, unknown>): ConsentAnswer {
   return { enabled: v['enabled'], categories, recorded_at: new Date(at).toISOString() };
 }
 
-async function readCapped(response: Response): Promise<string> {
-  const declared = Number(response.headers.get('content-length') ?? NaN);
-  if (declared > NETWORK_RESPONSE_MAX_BYTES) throw badResponse(`the answer is ${declared} bytes, more than the ${NETWORK_RESPONSE_MAX_BYTES} accepted`);
-  if (!response.body) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > NETWORK_RESPONSE_MAX_BYTES) {
-      await reader.cancel();
-      throw badResponse(`the answer is more than the ${NETWORK_RESPONSE_MAX_BYTES} bytes accepted`);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 function badResponse(why: string): NetworkError {
   return new NetworkError('BAD_RESPONSE', `the cloud's answer cannot be used: ${why}`);
 }
 
 function refusalOf(response: Response, parsed: unknown): NetworkError {
-  const error = (parsed as { error?: unknown } | undefined)?.error;
-  const e = error !== null && typeof error === 'object' && !Array.isArray(error) ? (error as Record<string, unknown>) : {};
-  const code = serverText(e['code'], 100) ?? (response.status >= 500 ? 'server_error' : 'error');
-  const refusal: ServerRefusal = {
-    status: response.status,
-    code,
-    message: serverText(e['message']) ?? `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`,
-    details: Array.isArray(e['details'])
-      ? e['details'].slice(0, 20).flatMap((d: unknown) => {
-          const path = serverText((d as Record<string, unknown> | null)?.['path'], 200);
-          const message = serverText((d as Record<string, unknown> | null)?.['message'], 500);
-          return path !== undefined && message !== undefined ? [{ path, message }] : [];
-        })
-      : [],
-  };
-  const decision = readPolicyDecision(e['decision']);
-  if (decision) refusal.decision = decision;
-  const reason = serverText(e['reason'], 100);
-  if (reason !== undefined) refusal.reason = reason;
-  const retry = parseRetryAfter(response.headers.get('retry-after'));
-  if (retry !== undefined) refusal.retryAfterSeconds = retry;
+  const refusal = readRefusal(response, parsed);
+  const code = refusal.code;
   let mapped = CLOUD_CODES[code];
   if (mapped === undefined) {
     if (response.status === 401) mapped = 'UNAUTHENTICATED';

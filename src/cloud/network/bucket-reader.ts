@@ -2,7 +2,8 @@
  * Reads the verdict-bearing rows of 4-byte buckets for many look-ups at once. While one query is
  * running, the buckets that later look-ups ask for wait, and the next query reads all of them
  * together (at most `MAX_BUCKETS_PER_QUERY`): under load, one query serves many requests, which
- * matters most on PostgreSQL, where each query is a round trip; with no load nothing waits.
+ * matters on PostgreSQL, where each query is a round trip; with no load nothing waits. On SQLite
+ * a query runs in the caller's turn with no round trip to share, so each look-up reads its own.
  */
 import type { Queryable } from '../store/store.js';
 import { hexListParam, inHexList } from './bulk-sql.js';
@@ -53,10 +54,19 @@ export class BucketReader {
 
   /** The rows of these buckets that may have a verdict. */
   read(buckets: readonly string[]): Promise<BucketRow[]> {
+    // SQLite answers in the caller's turn, without a round trip to share: batching would only add work.
+    if (this.q.dialect === 'sqlite') return this.query(buckets);
     return new Promise((resolve, reject) => {
       this.queue.push({ buckets, resolve, reject });
       if (!this.running) void this.drain();
     });
+  }
+
+  private query(buckets: readonly string[]): Promise<BucketRow[]> {
+    // One bucket (the usual look-up) is a plain equality: cheaper than unpacking a list.
+    return buckets.length === 1
+      ? this.q.all<BucketRow>(`${BUCKET_SELECT} WHERE bucket = ? AND ${HAS_VERDICT}`, [buckets[0]!, Math.max(1, this.quorum)])
+      : this.q.all<BucketRow>(`${BUCKET_SELECT} WHERE bucket${inHexList(this.q)} AND ${HAS_VERDICT}`, [listParam(this.q, buckets), Math.max(1, this.quorum)]);
   }
 
   private async drain(): Promise<void> {
@@ -73,10 +83,7 @@ export class BucketReader {
         const all = [...new Set(batch.flatMap((w) => w.buckets))];
         try {
           // One bucket (the usual look-up) is a plain equality: cheaper than unpacking a list.
-          const rows =
-            all.length === 1
-              ? await this.q.all<BucketRow>(`${BUCKET_SELECT} WHERE bucket = ? AND ${HAS_VERDICT}`, [all[0]!, Math.max(1, this.quorum)])
-              : await this.q.all<BucketRow>(`${BUCKET_SELECT} WHERE bucket${inHexList(this.q)} AND ${HAS_VERDICT}`, [listParam(this.q, all), Math.max(1, this.quorum)]);
+          const rows = await this.query(all);
           if (batch.length === 1) batch[0]!.resolve(rows);
           else
             for (const w of batch) {

@@ -43,6 +43,8 @@ class SqliteStore implements Store {
   readonly description: string;
   private readonly statements = new Map<string, Database.Statement>();
   private queue: Promise<unknown> = Promise.resolve();
+  /** Operations queued or running. */
+  private pending = 0;
   private readonly inTransaction: AsyncLocalStorage<true> | null = nestingChecks() ? new AsyncLocalStorage<true>() : null;
   private closed = false;
   private readonly direct: Queryable;
@@ -61,13 +63,30 @@ class SqliteStore implements Store {
   }
 
   all<T>(sql: string, params?: readonly SqlValue[]): Promise<T[]> {
-    return this.serialise(() => this.direct.all<T>(sql, params));
+    return this.idle() ? this.now(() => this.prepare(sql).all(...(params ?? [])) as T[]) : this.serialise(() => this.direct.all<T>(sql, params));
   }
   get<T>(sql: string, params?: readonly SqlValue[]): Promise<T | undefined> {
-    return this.serialise(() => this.direct.get<T>(sql, params));
+    return this.idle() ? this.now(() => this.prepare(sql).get(...(params ?? [])) as T | undefined) : this.serialise(() => this.direct.get<T>(sql, params));
   }
   run(sql: string, params?: readonly SqlValue[]): Promise<{ changes: number }> {
-    return this.serialise(() => this.direct.run(sql, params));
+    return this.idle() ? this.now(() => ({ changes: this.prepare(sql).run(...(params ?? [])).changes })) : this.serialise(() => this.direct.run(sql, params));
+  }
+
+  /**
+   * Nothing queued or running: a single statement may run at once, in the caller's turn, which is
+   * the order the queue would give it (the common case for a look-up under load: no promise chain).
+   * No transaction can be open then, so no nesting check is needed either.
+   */
+  private idle(): boolean {
+    return this.pending === 0 && !this.closed && !this.db.inTransaction;
+  }
+
+  private now<T>(op: () => T): Promise<T> {
+    try {
+      return Promise.resolve(op());
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
@@ -105,8 +124,12 @@ class SqliteStore implements Store {
     if (this.inTransaction?.getStore()) {
       return Promise.reject(new StoreError('STORE_NESTED', 'inside a transaction, query through its handle, not the store'));
     }
+    this.pending++;
     const next = this.queue.then(op, op);
-    this.queue = next.catch(() => undefined);
+    this.queue = next.then(
+      () => void this.pending--,
+      () => void this.pending--,
+    );
     return next;
   }
 }

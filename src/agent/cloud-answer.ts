@@ -1,0 +1,79 @@
+/**
+ * Reading the cloud's answers on the agent side, shared by the license and network clients: a body
+ * read with a hard byte cap, the API's error shape turned into a ServerRefusal (every text from the
+ * server bounded and cleaned), Retry-After, and a transport failure described in one phrase.
+ */
+import { readPolicyDecision } from './license/policy-decision.js';
+import type { ServerRefusal } from './license/license-error.js';
+import { serverText } from './license/server-text.js';
+
+/** Retry-After (RFC 9110 10.2.3): delay-seconds or an HTTP-date; undefined when absent or unreadable. */
+export function parseRetryAfter(value: string | null, now: Date = new Date()): number | undefined {
+  if (value === null) return undefined;
+  const text = value.trim();
+  if (/^\d{1,10}$/.test(text)) return Number(text);
+  const at = Date.parse(text);
+  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - now.getTime()) / 1000));
+}
+
+/** The body as text, refusing (with `tooLarge(why)`) to read past `maxBytes`, declared or streamed. */
+export async function readCappedText(response: Response, maxBytes: number, tooLarge: (why: string) => Error): Promise<string> {
+  const declared = Number(response.headers.get('content-length') ?? NaN);
+  if (declared > maxBytes) throw tooLarge(`the answer is ${declared} bytes, more than the ${maxBytes} accepted`);
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel();
+      throw tooLarge(`the answer is more than the ${maxBytes} bytes accepted`);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** An error answer as a ServerRefusal; a body that is not the API's error shape still gives the status. */
+export function readRefusal(response: Response, parsed: unknown): ServerRefusal {
+  const error = (parsed as { error?: unknown } | undefined)?.error;
+  const e = error !== null && typeof error === 'object' && !Array.isArray(error) ? (error as Record<string, unknown>) : {};
+  const code = serverText(e['code'], 100) ?? (response.status >= 500 ? 'server_error' : 'error');
+  const refusal: ServerRefusal = {
+    status: response.status,
+    code,
+    message: serverText(e['message']) ?? `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`,
+    details: Array.isArray(e['details'])
+      ? e['details'].slice(0, 20).flatMap((d: unknown) => {
+          const path = serverText((d as Record<string, unknown> | null)?.['path'], 200);
+          const message = serverText((d as Record<string, unknown> | null)?.['message'], 500);
+          return path !== undefined && message !== undefined ? [{ path, message }] : [];
+        })
+      : [],
+  };
+  const decision = readPolicyDecision(e['decision']);
+  if (decision) refusal.decision = decision;
+  const reason = serverText(e['reason'], 100);
+  if (reason !== undefined) refusal.reason = reason;
+  const retry = parseRetryAfter(response.headers.get('retry-after'));
+  if (retry !== undefined) refusal.retryAfterSeconds = retry;
+  return refusal;
+}
+
+/** What stopped a fetch: its timeout, or the reason it could not connect (a system code when there is one). */
+export function transportFailure(e: unknown, base: URL): { timeout: true } | { timeout: false; why: string } {
+  const err = e as Error & { cause?: unknown };
+  if (err?.name === 'TimeoutError' || err?.name === 'AbortError') return { timeout: true };
+  const cause = err?.cause as (Error & { code?: string }) | undefined;
+  const raw = cause?.code ?? cause?.message ?? err?.message ?? String(e);
+  // fetch refuses the ports of the WHATWG "bad port" list (e.g. 1, 9, 25) without trying them.
+  return { timeout: false, why: raw === 'bad port' ? `fetch refuses to connect to port ${base.port || 'of this URL'}` : raw };
+}
+
+/** A duration for messages: "800 ms", "2 s", "1.5 s". */
+export function formatWait(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${Math.round(ms / 100) / 10} s`;
+}
