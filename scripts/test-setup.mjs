@@ -10,16 +10,22 @@ function have(cmd) {
   return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 }
 
-if (!have('clamscan')) {
+// clamscan is the scanner oracle; clamd and clamdscan are the daemon oracle and the real client.
+const clamavPackages = [
+  ['clamscan', 'clamav'],
+  ['clamd', 'clamav-daemon'],
+  ['clamdscan', 'clamdscan'],
+].filter(([cmd]) => !have(cmd) && !(cmd === 'clamd' && have('/usr/sbin/clamd'))).map(([, pkg]) => pkg);
+if (clamavPackages.length > 0) {
   if (process.getuid?.() === 0 && have('apt-get')) {
-    console.log('test-setup: installing Debian clamav (test oracle)...');
+    console.log(`test-setup: installing Debian ${clamavPackages.join(', ')} (test oracles)...`);
     const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
     execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
-    execFileSync('apt-get', ['-o', 'DPkg::Lock::Timeout=300', 'install', '-y', '-qq', '--no-install-recommends', 'clamav'], { stdio: 'inherit', env });
-    // The package may enable freshclam's service; tests never need it.
-    spawnSync('sh', ['-c', 'command -v systemctl >/dev/null && systemctl disable --now clamav-freshclam 2>/dev/null; pkill -x freshclam'], { stdio: 'ignore' });
+    execFileSync('apt-get', ['-o', 'DPkg::Lock::Timeout=300', 'install', '-y', '-qq', '--no-install-recommends', ...clamavPackages], { stdio: 'inherit', env });
+    // The packages may enable freshclam's and clamd's services; tests never need them (they start their own clamd).
+    spawnSync('sh', ['-c', 'command -v systemctl >/dev/null && systemctl disable --now clamav-freshclam clamav-daemon clamav-daemon.socket 2>/dev/null; pkill -x freshclam'], { stdio: 'ignore' });
   } else {
-    console.log('test-setup: clamscan not found and cannot install it here; differential tests will be skipped');
+    console.log(`test-setup: ${clamavPackages.join(', ')} not found and cannot install them here; differential and clamdscan tests will be skipped`);
   }
 }
 if (!process.env.VIGIL_TEST_PG_URL && !ensurePostgresInstalled()) {

@@ -35,3 +35,7 @@ export { hashFile } from './network/file-hash.js';
 export { CLOUD_DETECTION_NAME, ScanNetwork, describeStop, startScanNetwork, type ResolvedFile, type ScanNetworkOptions, type ScanNetworkStart, type ScanNetworkSummary } from './network/scan-network.js';
 export { DEFAULT_SYNC_TIMEOUT_MS, QUEUE_MAX_EVENTS_RANGE, disableNetwork, enableNetwork, networkStatus, syncNetwork } from './network/network-control.js';
 export type { DisableOutcome, EnableOutcome, EnableRequest, NetworkStatus, SyncRequest } from './network/network-control.js';
+export * from './quarantine/index.js';
+export * from './watch/index.js';
+export { ClamdClient, ClamdError, readScanReply, type ClamdClientOptions, type ClamdErrorCode, type RemoteScanResult } from './clamd-client.js';
+export * from './daemon/index.js';

@@ -3,12 +3,15 @@
 import { Command, CommanderError } from 'commander';
 import { registerAuditCommand } from './audit-command.js';
 import { registerCloudCommand } from './cloud-command.js';
+import { registerDaemonCommand } from './daemon-command.js';
 import { registerDbCommand } from './db-command.js';
 import { registerLicenseCommand } from './license-command.js';
 import { registerNetworkCommand } from './network-command.js';
 import { EXIT_ERROR } from './exit-codes.js';
+import { registerQuarantineCommand } from './quarantine-command.js';
 import { registerScanCommand } from './scan-command.js';
 import { vigilVersion } from './version.js';
+import { registerWatchCommand } from './watch-command.js';
 
 const program = new Command();
 program
@@ -20,7 +23,10 @@ program
   .exitOverride();
 
 registerScanCommand(program);
+registerQuarantineCommand(program);
+registerWatchCommand(program);
 registerDbCommand(program);
+registerDaemonCommand(program);
 registerLicenseCommand(program);
 registerNetworkCommand(program);
 registerAuditCommand(program);

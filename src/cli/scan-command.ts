@@ -3,11 +3,12 @@ import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { MultiBar, Presets, type SingleBar } from 'cli-progress';
-import { agentDirPath, DEFAULT_CLOUD_TIMEOUT_MS, LOOKUP_MAX_PREFIXES, startScanNetwork, type ScanNetwork } from '../agent/index.js';
+import { agentDirPath, CLOUD_DETECTION_NAME, DEFAULT_CLOUD_TIMEOUT_MS, LOOKUP_MAX_PREFIXES, Quarantine, startScanNetwork, type ScanNetwork } from '../agent/index.js';
 import { createScanner, defaultWorkerCount, formatProblem, openDatabase, ScanPool, type PoolTaskResult, type ScanResult } from '../engine/index.js';
 import { EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND, reportError, UsageError } from './exit-codes.js';
 import { walk, type WalkEvent, type WalkOptions } from './file-walker.js';
 import { ScanReport } from './scan-report.js';
+import { reportQuarantineError, reportRecovery } from './quarantine-command.js';
 import { parseSize } from './sizes.js';
 import { vigilVersion } from './version.js';
 
@@ -36,6 +37,7 @@ interface ScanFlags {
   cloud: boolean;
   cloudTimeout?: string;
   agentDir?: string;
+  quarantine?: boolean;
 }
 
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -86,7 +88,8 @@ export function registerScanCommand(program: Command): void {
     .option('-v, --verbose', 'print database warnings (skipped signatures)')
     .option('--no-cloud', 'do not use the security network for this scan (no look-ups, nothing queued or sent)')
     .option('--cloud-timeout <ms>', `how long the security network may take at each step, in milliseconds (default ${DEFAULT_CLOUD_TIMEOUT_MS})`)
-    .option('--agent-dir <dir>', "the agent's data folder, for the security network (default: VIGIL_AGENT_DIR, $XDG_DATA_HOME/vigil or ~/.local/share/vigil)")
+    .option('--quarantine', "move infected files into the quarantine (encrypted, in the agent's data folder) after reporting them; see 'vigil quarantine'")
+    .option('--agent-dir <dir>', "the agent's data folder, for the security network and the quarantine (default: VIGIL_AGENT_DIR, $XDG_DATA_HOME/vigil or ~/.local/share/vigil)")
     .action(async (paths: string[], flags: ScanFlags) => {
       process.exitCode = await runScan(paths, flags);
     });
@@ -139,6 +142,18 @@ async function runScan(paths: string[], flags: ScanFlags): Promise<number> {
     process.stderr.write(`WARNING: ${skipped} signature(s) use features Vigil does not support yet and were skipped; 'vigil db verify' lists them\n`);
   }
 
+  // The quarantine is opened (settling moves a crash interrupted) before anything is scanned.
+  let quarantine: Quarantine | undefined;
+  if (flags.quarantine) {
+    try {
+      quarantine = Quarantine.open(agentDirPath(flags.agentDir));
+    } catch (e) {
+      return reportQuarantineError(e);
+    }
+    reportRecovery(quarantine.recovery);
+  }
+  let quarantined = 0;
+
   const showProgress = flags.progress && process.stderr.isTTY === true && !flags.json;
   let multibar: MultiBar | null = null;
   let bar: SingleBar | null = null;
@@ -162,12 +177,29 @@ async function runScan(paths: string[], flags: ScanFlags): Promise<number> {
     for (const notice of opening.notices) process.stderr.write(`${notice}\n`);
     network = opening.network;
   }
+  // With --quarantine, an infected file is moved in right after its FOUND line(s), and a line says so.
+  const quarantineFile = (path: string, detections: string[]) => {
+    if (!quarantine) return;
+    try {
+      const entry = quarantine.add(path, detections);
+      quarantined++;
+      if (flags.json) write(JSON.stringify({ path, action: 'quarantined', quarantineId: entry.id }));
+      else write(`${path}: quarantined as ${entry.id}`);
+    } catch (e) {
+      report.error(path, `Can't quarantine: ${(e as Error).message}`);
+    }
+  };
   // Files waiting for a cloud verdict are reported once it is known (or the cloud failed).
   const reportCloud = async () => {
     if (!network) return;
     for (const f of await network.resolve()) {
-      if (f.cloud) report.cloudDetection(f.path, f.result, f.cloud);
-      else report.result(f.path, f.result);
+      if (f.cloud) {
+        report.cloudDetection(f.path, f.result, f.cloud);
+        quarantineFile(f.path, [CLOUD_DETECTION_NAME]);
+      } else {
+        report.result(f.path, f.result);
+        if (f.result.infected) quarantineFile(f.path, f.result.findings.map((x) => x.signature));
+      }
     }
   };
   const scanner = await createScanner({ image: opened.bytes, allMatch: flags.allmatch ?? false, limits });
@@ -220,7 +252,10 @@ async function runScan(paths: string[], flags: ScanFlags): Promise<number> {
         case 'file': {
           const outcome = await (promise ?? scanHere(ev.path));
           if (outcome.ok) {
-            if (!network?.add(ev.path, outcome.result)) report.result(ev.path, outcome.result as ScanResult);
+            if (!network?.add(ev.path, outcome.result)) {
+              report.result(ev.path, outcome.result as ScanResult);
+              if (outcome.result.infected) quarantineFile(ev.path, outcome.result.findings.map((x) => x.signature));
+            }
             if (network && network.pending >= LOOKUP_MAX_PREFIXES) await reportCloud();
           } else report.error(ev.path, outcome.code === 'EACCES' || outcome.code === 'EPERM' ? 'Access denied' : `Can't read file (${outcome.code})`);
           if (bar) bar.increment(ev.size, { files: report.files, mb: (report.bytesRead / 1048576).toFixed(1) });
@@ -251,6 +286,7 @@ async function runScan(paths: string[], flags: ScanFlags): Promise<number> {
     if (network) for (const notice of (await network.finish()).notices) process.stderr.write(`${notice}\n`);
   }
   if (flags.summary) process.stdout.write(`${report.summary(`vigil ${vigilVersion()}`)}\n`);
+  if (flags.summary && quarantine && !flags.json) process.stdout.write(`Quarantined files: ${quarantined}\n`);
   return report.infected > 0 ? EXIT_FOUND : report.errors > 0 ? EXIT_ERROR : EXIT_CLEAN;
 }
 
