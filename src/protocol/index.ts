@@ -68,3 +68,4 @@ export type {
   LicenseValid,
   LicenseVerifyOptions,
 } from './license-file.js';
+export * from './tlog/index.js';
