@@ -3,57 +3,29 @@ import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { MultiBar, Presets, type SingleBar } from 'cli-progress';
-import { agentDirPath, CLOUD_DETECTION_NAME, DEFAULT_CLOUD_TIMEOUT_MS, LOOKUP_MAX_PREFIXES, Quarantine, startScanNetwork, type ScanNetwork } from '../agent/index.js';
+import { agentDirPath, CLOUD_DETECTION_NAME, DEFAULT_CLOUD_TIMEOUT_MS, LOOKUP_MAX_PREFIXES, startScanNetwork, type ScanNetwork } from '../agent/index.js';
 import { createScanner, defaultWorkerCount, formatProblem, openDatabase, ScanPool, type PoolTaskResult, type ScanResult } from '../engine/index.js';
 import { EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND, reportError, UsageError } from './exit-codes.js';
 import { walk, type WalkEvent, type WalkOptions } from './file-walker.js';
 import { ScanReport } from './scan-report.js';
-import { reportQuarantineError, reportRecovery } from './quarantine-command.js';
-import { parseSize } from './sizes.js';
+import { addCacheOptions, addMatchOptions, cacheSetting, collect, formatQuarantined, openQuarantineForScan, parseScanSettings, reportSettings, type ScanOptionFlags, type ScanSettings } from './scan-options.js';
 import { vigilVersion } from './version.js';
 
-interface ScanFlags {
-  database: string[];
+interface ScanFlags extends ScanOptionFlags {
   recursive?: boolean;
-  allmatch?: boolean;
-  infected?: boolean;
-  suppressOkResults?: boolean;
-  summary: boolean;
-  exclude: string[];
-  excludeDir: string[];
-  include: string[];
-  includeDir: string[];
-  maxFilesize?: string;
-  maxScansize?: string;
   followDirSymlinks: string;
   followFileSymlinks: string;
-  json?: boolean;
   jobs?: string;
   progress: boolean;
-  cache: boolean;
-  cacheDir?: string;
   verbose?: boolean;
   stdout?: boolean;
   cloud: boolean;
   cloudTimeout?: string;
-  agentDir?: string;
   quarantine?: boolean;
 }
 
-const collect = (v: string, prev: string[]) => [...prev, v];
-
 /** Files below this size are scanned on the main thread even when a worker pool runs. */
 const POOL_MIN_FILE_SIZE = 256 * 1024;
-
-function regexes(list: string[], option: string): RegExp[] {
-  return list.map((r) => {
-    try {
-      return new RegExp(r);
-    } catch (e) {
-      throw new UsageError(`${option}: '${r}' is not a valid regular expression: ${(e as Error).message}`);
-    }
-  });
-}
 
 function symlinkLevel(v: string, option: string): 0 | 1 | 2 {
   if (v !== '0' && v !== '1' && v !== '2') throw new UsageError(`${option}: expected 0, 1 or 2, got '${v}'`);
@@ -61,29 +33,23 @@ function symlinkLevel(v: string, option: string): 0 | 1 | 2 {
 }
 
 export function registerScanCommand(program: Command): void {
-  program
+  const scan = program
     .command('scan')
     .description('scan files and folders for malware (clamscan-compatible options and output)')
     .argument('[paths...]', "files or folders to scan, '-' for standard input (default: the current folder)")
     .option('-d, --database <path>', 'signature database file or folder: ClamAV sources or a compiled image (repeatable; default: built-in)', collect, [])
-    .option('-r, --recursive', 'scan sub-folders')
-    .option('-z, --allmatch', 'report every matching signature, not just the first')
-    .option('-i, --infected', 'print only infected files (and errors on stderr)')
-    .option('-o, --suppress-ok-results', 'do not print clean files')
-    .option('--no-summary', 'do not print the summary at the end')
-    .option('--exclude <regex>', 'skip files whose path matches (repeatable)', collect, [])
-    .option('--exclude-dir <regex>', 'skip folders whose path matches (repeatable)', collect, [])
-    .option('--include <regex>', 'scan only files whose path matches (repeatable)', collect, [])
-    .option('--include-dir <regex>', 'enter only folders whose path matches (repeatable)', collect, [])
-    .option('--max-filesize <size>', 'skip files larger than this (K, M, G suffixes; default 100M)')
-    .option('--max-scansize <size>', 'match at most this many bytes of each file (default 400M)')
+    .option('-r, --recursive', 'scan sub-folders');
+  addMatchOptions(scan, {
+    infected: 'print only infected files (and errors on stderr)',
+    summary: 'do not print the summary at the end',
+    excludeDir: 'skip folders whose path matches (repeatable)',
+  })
     .option('--follow-dir-symlinks <n>', '0 never, 1 on the command line, 2 always', '1')
     .option('--follow-file-symlinks <n>', '0 never, 1 on the command line, 2 always', '1')
     .option('--json', 'one JSON object per line for each file, then a summary object')
     .option('-j, --jobs <n>', `worker threads for folders and file lists (default ${defaultWorkerCount()})`)
-    .option('--no-progress', 'no progress bar (it is shown on stderr only when stderr is a terminal)')
-    .option('--no-cache', 'compile sources on every start instead of caching the image')
-    .option('--cache-dir <dir>', 'where compiled images of sources are cached')
+    .option('--no-progress', 'no progress bar (it is shown on stderr only when stderr is a terminal)');
+  addCacheOptions(scan)
     .option('--stdout', 'accepted for clamscan compatibility (results always go to stdout)')
     .option('-v, --verbose', 'print database warnings (skipped signatures)')
     .option('--no-cloud', 'do not use the security network for this scan (no look-ups, nothing queued or sent)')
@@ -98,21 +64,15 @@ export function registerScanCommand(program: Command): void {
 async function runScan(paths: string[], flags: ScanFlags): Promise<number> {
   const started = new Date();
   let walkOpts: WalkOptions;
-  const limits: { maxFileSize?: number; maxScanSize?: number } = {};
+  let limits: ScanSettings['limits'];
   let jobs: number;
   let cloudTimeoutMs = DEFAULT_CLOUD_TIMEOUT_MS;
   try {
-    walkOpts = {
-      recursive: flags.recursive ?? false,
-      followDirSymlinks: symlinkLevel(flags.followDirSymlinks, '--follow-dir-symlinks'),
-      followFileSymlinks: symlinkLevel(flags.followFileSymlinks, '--follow-file-symlinks'),
-      exclude: regexes(flags.exclude, '--exclude'),
-      excludeDir: regexes(flags.excludeDir, '--exclude-dir'),
-      include: regexes(flags.include, '--include'),
-      includeDir: regexes(flags.includeDir, '--include-dir'),
-    };
-    if (flags.maxFilesize !== undefined) limits.maxFileSize = parseSize(flags.maxFilesize, '--max-filesize');
-    if (flags.maxScansize !== undefined) limits.maxScanSize = parseSize(flags.maxScansize, '--max-scansize');
+    const followDirSymlinks = symlinkLevel(flags.followDirSymlinks, '--follow-dir-symlinks');
+    const followFileSymlinks = symlinkLevel(flags.followFileSymlinks, '--follow-file-symlinks');
+    const settings = parseScanSettings(flags);
+    walkOpts = { recursive: flags.recursive ?? false, followDirSymlinks, followFileSymlinks, ...settings.filter };
+    limits = settings.limits;
     jobs = flags.jobs === undefined ? defaultWorkerCount() : Number(flags.jobs);
     if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) throw new UsageError(`--jobs: expected a number from 1 to 64, got '${flags.jobs}'`);
     if (flags.cloudTimeout !== undefined) {
@@ -129,8 +89,7 @@ async function runScan(paths: string[], flags: ScanFlags): Promise<number> {
 
   let opened;
   try {
-    const cacheOpt = flags.cache ? (flags.cacheDir === undefined ? {} : { cacheDir: flags.cacheDir }) : { cacheDir: false as const };
-    opened = openDatabase(flags.database, { ...cacheOpt, shared: usePool });
+    opened = openDatabase(flags.database, { ...cacheSetting(flags), shared: usePool });
   } catch (e) {
     return reportError(e);
   }
@@ -143,15 +102,8 @@ async function runScan(paths: string[], flags: ScanFlags): Promise<number> {
   }
 
   // The quarantine is opened (settling moves a crash interrupted) before anything is scanned.
-  let quarantine: Quarantine | undefined;
-  if (flags.quarantine) {
-    try {
-      quarantine = Quarantine.open(agentDirPath(flags.agentDir));
-    } catch (e) {
-      return reportQuarantineError(e);
-    }
-    reportRecovery(quarantine.recovery);
-  }
+  const quarantine = flags.quarantine ? openQuarantineForScan(flags.agentDir) : undefined;
+  if (typeof quarantine === 'number') return quarantine;
   let quarantined = 0;
 
   const showProgress = flags.progress && process.stderr.isTTY === true && !flags.json;
@@ -161,7 +113,7 @@ async function runScan(paths: string[], flags: ScanFlags): Promise<number> {
     if (multibar && process.stdout.isTTY) multibar.log(`${line}\n`);
     else process.stdout.write(`${line}\n`);
   };
-  const report = new ScanReport({ json: flags.json ?? false, infectedOnly: flags.infected ?? false, suppressOk: flags.suppressOkResults ?? false, write }, started);
+  const report = new ScanReport(reportSettings(flags, write), started);
   report.knownSignatures = dbInfo.knownSignatures;
   // The security network, when the user opted in (and the license allows it); otherwise nothing changes.
   let network: ScanNetwork | undefined;
@@ -183,8 +135,7 @@ async function runScan(paths: string[], flags: ScanFlags): Promise<number> {
     try {
       const entry = quarantine.add(path, detections);
       quarantined++;
-      if (flags.json) write(JSON.stringify({ path, action: 'quarantined', quarantineId: entry.id }));
-      else write(`${path}: quarantined as ${entry.id}`);
+      write(formatQuarantined(path, entry.id, flags.json ?? false));
     } catch (e) {
       report.error(path, `Can't quarantine: ${(e as Error).message}`);
     }

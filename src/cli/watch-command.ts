@@ -5,66 +5,32 @@
  */
 import { stat } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { agentDirPath, Quarantine, WATCH_DEBOUNCE_MS, WatchSession, type PathFilter } from '../agent/index.js';
+import { WATCH_DEBOUNCE_MS, WatchSession } from '../agent/index.js';
 import { createScanner, formatProblem, openDatabase } from '../engine/index.js';
 import { EXIT_CLEAN, EXIT_FOUND, reportError, UsageError } from './exit-codes.js';
-import { reportQuarantineError, reportRecovery } from './quarantine-command.js';
 import { ScanReport } from './scan-report.js';
-import { parseSize } from './sizes.js';
+import { addCacheOptions, addMatchOptions, cacheSetting, collect, formatQuarantined, openQuarantineForScan, parseScanSettings, reportSettings, type ScanOptionFlags, type ScanSettings } from './scan-options.js';
 
-interface WatchFlags {
-  database: string[];
-  allmatch?: boolean;
-  infected?: boolean;
-  suppressOkResults?: boolean;
-  summary: boolean;
-  exclude: string[];
-  excludeDir: string[];
-  include: string[];
-  includeDir: string[];
-  maxFilesize?: string;
-  maxScansize?: string;
-  json?: boolean;
-  cache: boolean;
-  cacheDir?: string;
+interface WatchFlags extends ScanOptionFlags {
   debounce?: string;
   moveToQuarantine?: boolean;
-  agentDir?: string;
-}
-
-const collect = (v: string, prev: string[]) => [...prev, v];
-
-function regexes(list: string[], option: string): RegExp[] {
-  return list.map((r) => {
-    try {
-      return new RegExp(r);
-    } catch (e) {
-      throw new UsageError(`${option}: '${r}' is not a valid regular expression: ${(e as Error).message}`);
-    }
-  });
 }
 
 export function registerWatchCommand(program: Command): void {
-  program
+  const watch = program
     .command('watch')
     .description('watch folders (recursively) and scan files as they are created or changed')
     .argument('<paths...>', 'folders to watch, with all their sub-folders')
-    .option('-d, --database <path>', 'signature database file or folder (repeatable; default: built-in)', collect, [])
-    .option('-z, --allmatch', 'report every matching signature, not just the first')
-    .option('-i, --infected', 'print only infected files (and errors)')
-    .option('-o, --suppress-ok-results', 'do not print clean files')
-    .option('--no-summary', 'do not print the summary when stopped')
-    .option('--exclude <regex>', 'skip files whose path matches (repeatable)', collect, [])
-    .option('--exclude-dir <regex>', 'skip folders whose path matches, and all below them (repeatable)', collect, [])
-    .option('--include <regex>', 'scan only files whose path matches (repeatable)', collect, [])
-    .option('--include-dir <regex>', 'enter only folders whose path matches (repeatable)', collect, [])
-    .option('--max-filesize <size>', 'skip files larger than this (K, M, G suffixes; default 100M)')
-    .option('--max-scansize <size>', 'match at most this many bytes of each file (default 400M)')
+    .option('-d, --database <path>', 'signature database file or folder (repeatable; default: built-in)', collect, []);
+  addMatchOptions(watch, {
+    infected: 'print only infected files (and errors)',
+    summary: 'do not print the summary when stopped',
+    excludeDir: 'skip folders whose path matches, and all below them (repeatable)',
+  })
     .option('--debounce <ms>', `wait until a folder has been quiet this long before scanning what changed in it (default ${WATCH_DEBOUNCE_MS})`)
     .option('--move-to-quarantine', "move infected files into the quarantine (encrypted, in the agent's data folder); see 'vigil quarantine'")
-    .option('--json', 'one JSON object per line for each file, then a summary object')
-    .option('--no-cache', 'compile sources on every start instead of caching the image')
-    .option('--cache-dir <dir>', 'where compiled images of sources are cached')
+    .option('--json', 'one JSON object per line for each file, then a summary object');
+  addCacheOptions(watch)
     .option('--agent-dir <dir>', "the agent's data folder, which holds the quarantine (default: VIGIL_AGENT_DIR, $XDG_DATA_HOME/vigil or ~/.local/share/vigil)")
     .addHelpText(
       'after',
@@ -82,18 +48,10 @@ Exit codes: 0 stopped and nothing found, 1 something was found, 2 an error at st
 
 async function runWatch(paths: string[], flags: WatchFlags): Promise<number> {
   const started = new Date();
-  let filter: PathFilter;
-  const limits: { maxFileSize?: number; maxScanSize?: number } = {};
+  let settings: ScanSettings;
   let debounceMs = WATCH_DEBOUNCE_MS;
   try {
-    filter = {
-      exclude: regexes(flags.exclude, '--exclude'),
-      excludeDir: regexes(flags.excludeDir, '--exclude-dir'),
-      include: regexes(flags.include, '--include'),
-      includeDir: regexes(flags.includeDir, '--include-dir'),
-    };
-    if (flags.maxFilesize !== undefined) limits.maxFileSize = parseSize(flags.maxFilesize, '--max-filesize');
-    if (flags.maxScansize !== undefined) limits.maxScanSize = parseSize(flags.maxScansize, '--max-scansize');
+    settings = parseScanSettings(flags);
     if (flags.debounce !== undefined) {
       debounceMs = Number(flags.debounce);
       if (!Number.isInteger(debounceMs) || debounceMs < 0 || debounceMs > 60_000) throw new UsageError(`--debounce: expected milliseconds from 0 to 60000, got '${flags.debounce}'`);
@@ -111,41 +69,32 @@ async function runWatch(paths: string[], flags: WatchFlags): Promise<number> {
     return reportError(e);
   }
 
-  let quarantine: Quarantine | undefined;
-  if (flags.moveToQuarantine) {
-    try {
-      quarantine = Quarantine.open(agentDirPath(flags.agentDir));
-    } catch (e) {
-      return reportQuarantineError(e);
-    }
-    reportRecovery(quarantine.recovery);
-  }
+  const quarantine = flags.moveToQuarantine ? openQuarantineForScan(flags.agentDir) : undefined;
+  if (typeof quarantine === 'number') return quarantine;
   let scanner;
   try {
-    const cacheOpt = flags.cache ? (flags.cacheDir === undefined ? {} : { cacheDir: flags.cacheDir }) : { cacheDir: false as const };
-    const opened = openDatabase(flags.database, cacheOpt);
+    const opened = openDatabase(flags.database, cacheSetting(flags));
     for (const w of opened.compiled ? opened.warnings : []) process.stderr.write(`${formatProblem(w)}\n`);
-    scanner = await createScanner({ image: opened.bytes, allMatch: flags.allmatch ?? false, limits });
+    scanner = await createScanner({ image: opened.bytes, allMatch: flags.allmatch ?? false, limits: settings.limits });
   } catch (e) {
     return reportError(e);
   }
 
   const write = (line: string) => process.stdout.write(`${line}\n`);
-  const report = new ScanReport({ json: flags.json ?? false, infectedOnly: flags.infected ?? false, suppressOk: flags.suppressOkResults ?? false, write }, started);
+  const report = new ScanReport(reportSettings(flags, write), started);
   report.knownSignatures = scanner.database.info().knownSignatures;
   let quarantined = 0;
   const session = new WatchSession({
     roots: paths,
     scanner,
-    filter,
+    filter: settings.filter,
     debounceMs,
     ...(quarantine ? { quarantine } : {}),
     onResult: (path, result) => report.result(path, result),
     onError: (path, message) => report.error(path, message),
     onQuarantined: (path, entry) => {
       quarantined++;
-      if (flags.json) write(JSON.stringify({ path, action: 'quarantined', quarantineId: entry.id }));
-      else write(`${path}: quarantined as ${entry.id}`);
+      write(formatQuarantined(path, entry.id, flags.json ?? false));
     },
     onWarning: (message) => process.stderr.write(`WARNING: ${message}\n`),
   });

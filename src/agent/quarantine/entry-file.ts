@@ -118,15 +118,19 @@ export function readEntryHeaderFd(fd: number, name: string): OpenedEntry {
   return { header, aad: Buffer.concat([prefix, headerBytes]), fileSize };
 }
 
-/** Reads and validates an entry file's header. */
-export function readEntryHeader(file: string, name: string): OpenedEntry {
-  let fd: number;
+/** Opens an entry file for reading; a missing one is NOT_FOUND, any other failure STORE_IO. */
+function openEntryFile(file: string, name: string): number {
   try {
-    fd = openSync(file, 'r');
+    return openSync(file, 'r');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'NOT_FOUND' : 'STORE_IO';
     throw new QuarantineError(code, `cannot open quarantine entry ${name}: ${describeSystemError(e)}`, name, { cause: e });
   }
+}
+
+/** Reads and validates an entry file's header. */
+export function readEntryHeader(file: string, name: string): OpenedEntry {
+  const fd = openEntryFile(file, name);
   try {
     return readEntryHeaderFd(fd, name);
   } finally {
@@ -172,13 +176,7 @@ export function writeEntry(outFd: number, header: EntryHeader, sourceFd: number,
  * unauthenticated until this returns: write it aside and only use it afterwards.
  */
 export function decryptEntry(file: string, name: string, key: QuarantineKey, sink?: (chunk: Buffer) => void): EntryHeader {
-  let fd: number;
-  try {
-    fd = openSync(file, 'r');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'NOT_FOUND' : 'STORE_IO';
-    throw new QuarantineError(code, `cannot open quarantine entry ${name}: ${describeSystemError(e)}`, name, { cause: e });
-  }
+  const fd = openEntryFile(file, name);
   try {
     const { header, aad, fileSize } = readEntryHeaderFd(fd, name);
     if (header.keyId !== key.id) throw new QuarantineError('WRONG_KEY', `quarantine entry ${name} was encrypted with another key (${header.keyId}, the agent folder holds ${key.id})`, name);
