@@ -37,6 +37,25 @@ export async function readCappedText(response: Response, maxBytes: number, tooLa
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/**
+ * The JSON object of a successful answer. A redirect, an error answer (`refuse` turns it into the
+ * client's error) or anything but a JSON object is refused; `bad(why)` makes the client's error.
+ */
+export function readJsonAnswer(response: Response, text: string, what: string, refuse: (response: Response, parsed: unknown) => Error, bad: (why: string) => Error): Record<string, unknown> {
+  if (response.status >= 300 && response.status < 400) {
+    throw bad(`the server redirects to ${serverText(response.headers.get('location'), 200) ?? 'another address'}; give that address as the server`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = text === '' ? undefined : JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  if (!response.ok) throw refuse(response, parsed);
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw bad(`${what} answered ${response.status} without a JSON object`);
+  return parsed as Record<string, unknown>;
+}
+
 /** An error answer as a ServerRefusal; a body that is not the API's error shape still gives the status. */
 export function readRefusal(response: Response, parsed: unknown): ServerRefusal {
   const error = (parsed as { error?: unknown } | undefined)?.error;

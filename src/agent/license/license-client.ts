@@ -6,9 +6,8 @@
  * followed: they would carry the activation secret to another address.
  */
 import { LicenseError, type LicenseErrorCode } from './license-error.js';
-import { formatWait, readCappedText, readRefusal, transportFailure } from '../cloud-answer.js';
+import { formatWait, readCappedText, readJsonAnswer, readRefusal, transportFailure } from '../cloud-answer.js';
 import { readPolicyNotices, type PolicyDecision } from './policy-decision.js';
-import { serverText } from './server-text.js';
 
 /** How long one request may take, answer included, in milliseconds. */
 export const LICENSE_REQUEST_TIMEOUT_MS = 30_000;
@@ -130,19 +129,7 @@ export class LicenseClient {
       if (e instanceof LicenseError) throw e;
       throw this.transportError(e);
     }
-    if (response.status >= 300 && response.status < 400) {
-      const to = serverText(response.headers.get('location'), 200) ?? 'another address';
-      throw badResponse(`the server redirects to ${to}; give that address with --server`);
-    }
-    let parsed: unknown;
-    try {
-      parsed = text === '' ? undefined : JSON.parse(text);
-    } catch {
-      parsed = undefined;
-    }
-    if (!response.ok) throw refusalOf(response, parsed);
-    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw badResponse(`${method} ${url.pathname} answered ${response.status} without a JSON object`);
-    return parsed as Record<string, unknown>;
+    return readJsonAnswer(response, text, `${method} ${url.pathname}`, refusalOf, badResponse);
   }
 
   private transportError(e: unknown): LicenseError {

@@ -5,7 +5,7 @@
  * becomes a NetworkError with the cloud's code and what came with it; a success's shape is checked
  * before anyone uses it. Redirects are not followed: they would carry the credential elsewhere.
  */
-import { formatWait, readCappedText, readRefusal, transportFailure } from '../cloud-answer.js';
+import { formatWait, readCappedText, readJsonAnswer, readRefusal, transportFailure } from '../cloud-answer.js';
 import { serverText } from '../license/server-text.js';
 import { readActivation } from '../license/license-state.js';
 import { CONSENT_CATEGORIES, type ConsentCategory } from './consent.js';
@@ -156,16 +156,7 @@ export class NetworkClient {
       if (e instanceof NetworkError) throw e;
       throw this.transportError(e, timeoutMs);
     }
-    if (response.status >= 300 && response.status < 400) throw badResponse(`the cloud redirects to ${serverText(response.headers.get('location'), 200) ?? 'another address'}`);
-    let parsed: unknown;
-    try {
-      parsed = text === '' ? undefined : JSON.parse(text);
-    } catch {
-      parsed = undefined;
-    }
-    if (!response.ok) throw refusalOf(response, parsed);
-    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw badResponse(`${method} ${url.pathname} answered ${response.status} without a JSON object`);
-    return parsed as Record<string, unknown>;
+    return readJsonAnswer(response, text, `${method} ${url.pathname}`, refusalOf, badResponse);
   }
 
   private transportError(e: unknown, timeoutMs: number): NetworkError {
