@@ -3,6 +3,7 @@ import { Option, type Command } from 'commander';
 import { registerCloudAdminCommands } from './cloud-admin-command.js';
 import { loadCloud } from './cloud-target.js';
 import { registerCloudPolicyCommand } from './cloud-policy-command.js';
+import { registerCloudReleaseCommands } from './cloud-release-command.js';
 import { EXIT_ERROR, reportError, UsageError } from './exit-codes.js';
 import { vigilVersion } from './version.js';
 
@@ -94,4 +95,5 @@ export function registerCloudCommand(program: Command): void {
     });
   registerCloudPolicyCommand(cloud);
   registerCloudAdminCommands(cloud);
+  registerCloudReleaseCommands(cloud);
 }

@@ -6,6 +6,7 @@ import { loadOrCreateSigningKey } from './licensing/signing-key.js';
 import { loadOrCreateNetworkKey } from './network/network-key.js';
 import { buildCloudServer } from './server.js';
 import { openStore } from './store/open-store.js';
+import { KeyVault } from './updates/index.js';
 import type { Store } from './store/store.js';
 
 export interface CloudServiceOptions {
@@ -32,7 +33,7 @@ export async function startCloudService(options: CloudServiceOptions): Promise<R
   let app: FastifyInstance | undefined;
   try {
     const config = { ...DEFAULT_CONFIG, ...options.config };
-    app = await buildCloudServer({ store, config, version: options.version, logger: options.logger, licenseKey: loadOrCreateSigningKey(options.dataDir), networkKey: loadOrCreateNetworkKey(options.dataDir) });
+    app = await buildCloudServer({ store, config, version: options.version, logger: options.logger, licenseKey: loadOrCreateSigningKey(options.dataDir), networkKey: loadOrCreateNetworkKey(options.dataDir), updateKeys: new KeyVault(options.dataDir) });
     await app.listen({ host: options.host, port: options.port });
     // Only once listening: a start that fails (port taken) must not use up the one-time token.
     const bootstrap = await ensureVendor(store, new Date(), config.tokenLifetimeDays);

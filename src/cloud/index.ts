@@ -16,3 +16,4 @@ export { replaceGeoRanges, lookupCountry, countGeoRanges } from './geo/geo-store
 export { readAllAudit, verifyStoredAudit, readAuditHead } from './audit/audit-log.js';
 export { GeoError, parseCidrCountryCsv, parseGeoLite2Country, sortAndCheckRanges, type GeoRange } from './geo/index.js';
 export { endpointPseudonym, hashVerdict, loadOrCreateNetworkKey, NETWORK_KEY_FILE, CONSENT_CATEGORIES, MAX_EVENTS_PER_BATCH, MAX_PREFIXES_PER_LOOKUP, type ConsentCategory, type Verdict, type VerdictSource } from './network/index.js';
+export { UpdateRepository, KeyVault, UpdateError, exportRepository, listReleases, compileRelease, DEFAULT_UPDATE_CONFIG, TUF_ROLES, type UpdateConfig, type UpdateErrorCode, type Release, type TufRole } from './updates/index.js';

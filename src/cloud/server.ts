@@ -21,6 +21,7 @@ import { activationRoutes } from './licensing/activation-routes.js';
 import { generateSigningKey, type LicenseSigningKey } from './licensing/signing-key.js';
 import { generateNetworkKey, NetworkRuntime, networkRoutes } from './network/index.js';
 import type { CloudServices } from './services.js';
+import { updateRoutes, type KeyVault } from './updates/index.js';
 import type { Store } from './store/store.js';
 
 export interface CloudServerOptions {
@@ -33,6 +34,8 @@ export interface CloudServerOptions {
   /** Keys the security network's endpoint pseudonyms; a fresh key when absent (tests). */
   networkKey?: Buffer;
   logger?: FastifyServerOptions['logger'];
+  /** The update signing keys (data folder keys/updates/); without them the routes that sign are not offered. */
+  updateKeys?: KeyVault;
 }
 
 export async function buildCloudServer(options: CloudServerOptions): Promise<FastifyInstance> {
@@ -106,6 +109,7 @@ export async function buildCloudServer(options: CloudServerOptions): Promise<Fas
 
   const routes: AnyRoute[] = [];
   routes.push(...systemRoutes(services.version, () => routes), ...accountRoutes(services), ...policyRoutes(services), ...auditRoutes(services), ...licenseRoutes(services), ...activationRoutes(services), ...networkRoutes(services, network));
+  routes.push(...updateRoutes(services, options.updateKeys ? { vault: options.updateKeys } : {}));
   for (const route of routes) registerRoute(app, route);
   await app.ready();
   return app;

@@ -69,3 +69,4 @@ export type {
   LicenseVerifyOptions,
 } from './license-file.js';
 export * from './tlog/index.js';
+export * from './image-delta.js';

@@ -161,6 +161,32 @@ export const MIGRATIONS: readonly Migration[] = [
       ],
     },
   },
+  {
+    id: 5,
+    name: 'signature updates: releases, TUF metadata, targets, update keys, transparency log',
+    // Bytes (images, deltas, tiles) are base64 text, as the stores hold text, integers and null only.
+    // `update_tlog` holds the log's C2SP resources by path; `update_log_entries` says what each leaf is.
+    up: [
+      `CREATE TABLE update_state (id INTEGER PRIMARY KEY CHECK (id = 1), origin TEXT NOT NULL, created_at TEXT NOT NULL)`,
+      `CREATE TABLE update_blobs (sha256 TEXT PRIMARY KEY, length BIGINT NOT NULL, data TEXT NOT NULL)`,
+      `CREATE TABLE update_releases (
+         number INTEGER PRIMARY KEY, image_sha256 TEXT NOT NULL, image_length BIGINT NOT NULL,
+         targets_version INTEGER NOT NULL, log_index BIGINT NOT NULL, deltas TEXT NOT NULL,
+         created_at TEXT NOT NULL, created_by TEXT NOT NULL)`,
+      `CREATE TABLE update_targets (
+         name TEXT PRIMARY KEY, sha256 TEXT NOT NULL, length BIGINT NOT NULL,
+         kind TEXT NOT NULL CHECK (kind IN ('image', 'delta')), release INTEGER NOT NULL, base_release INTEGER)`,
+      `CREATE TABLE update_metadata (
+         role TEXT NOT NULL CHECK (role IN ('root', 'targets', 'snapshot', 'timestamp')), version INTEGER NOT NULL,
+         data TEXT NOT NULL, created_at TEXT NOT NULL, PRIMARY KEY (role, version))`,
+      `CREATE TABLE update_keys (
+         key_id TEXT PRIMARY KEY, role TEXT NOT NULL CHECK (role IN ('root', 'targets', 'snapshot', 'timestamp', 'log', 'log-clock')),
+         public_key TEXT NOT NULL, created_at TEXT NOT NULL, retired_at TEXT)`,
+      `CREATE TABLE update_tlog (path TEXT PRIMARY KEY, data TEXT NOT NULL)`,
+      `CREATE TABLE update_log_entries (
+         idx BIGINT PRIMARY KEY, kind TEXT NOT NULL CHECK (kind IN ('release', 'root')), entry TEXT NOT NULL, created_at TEXT NOT NULL)`,
+    ],
+  },
 ];
 
 export async function migrate(store: Store, migrations: readonly Migration[] = MIGRATIONS): Promise<number[]> {
