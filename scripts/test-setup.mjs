@@ -4,6 +4,7 @@
 // is never started: the tests bring their own databases) and Debian's PostgreSQL 15 (the test run
 // starts its own throwaway cluster, see postgres.mjs).
 import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { ensurePostgresInstalled } from './postgres.mjs';
 
 function have(cmd) {
@@ -16,6 +17,8 @@ const clamavPackages = [
   ['clamd', 'clamav-daemon'],
   ['clamdscan', 'clamdscan'],
 ].filter(([cmd]) => !have(cmd) && !(cmd === 'clamd' && have('/usr/sbin/clamd'))).map(([, pkg]) => pkg);
+// The 44 sample files of the container tests.
+if (!existsSync('/usr/share/clamav-testfiles')) clamavPackages.push('clamav-testfiles');
 if (clamavPackages.length > 0) {
   if (process.getuid?.() === 0 && have('apt-get')) {
     console.log(`test-setup: installing Debian ${clamavPackages.join(', ')} (test oracles)...`);

@@ -22,6 +22,9 @@ interface ScanFlags extends ScanOptionFlags {
   cloud: boolean;
   cloudTimeout?: string;
   quarantine?: boolean;
+  alertExceedsMax?: boolean;
+  alertEncrypted?: boolean;
+  heuristicAlerts: boolean;
 }
 
 /** Files below this size are scanned on the main thread even when a worker pool runs. */
@@ -46,7 +49,10 @@ export function registerScanCommand(program: Command): void {
   })
     .option('--follow-dir-symlinks <n>', '0 never, 1 on the command line, 2 always', '1')
     .option('--follow-file-symlinks <n>', '0 never, 1 on the command line, 2 always', '1')
-    .option('--json', 'one JSON object per line for each file, then a summary object')
+    .option('--alert-exceeds-max', 'report a file that a limit (--max-*) stopped from being scanned completely as Heuristics.Limits.Exceeded.<Limit> FOUND')
+    .option('--alert-encrypted', 'report an encrypted archive entry as Heuristics.Encrypted.Zip FOUND')
+    .option('--no-heuristic-alerts', 'do not report heuristic detections such as Heuristics.Zip.OverlappingFiles')
+    .option('--json', 'one JSON object per line for each file (findings inside archives name the path within: a.zip//docs/b.exe), then a summary object')
     .option('-j, --jobs <n>', `worker threads for folders and file lists (default ${defaultWorkerCount()})`)
     .option('--no-progress', 'no progress bar (it is shown on stderr only when stderr is a terminal)');
   addCacheOptions(scan)
@@ -153,8 +159,9 @@ async function runScan(paths: string[], flags: ScanFlags): Promise<number> {
       }
     }
   };
-  const scanner = await createScanner({ image: opened.bytes, allMatch: flags.allmatch ?? false, limits });
-  const pool = usePool ? new ScanPool({ image: opened.bytes, allMatch: flags.allmatch ?? false, limits: scanner.limits }, jobs) : null;
+  const alerts = { exceedsMax: flags.alertExceedsMax ?? false, encrypted: flags.alertEncrypted ?? false, heuristics: flags.heuristicAlerts };
+  const scanner = await createScanner({ image: opened.bytes, allMatch: flags.allmatch ?? false, limits, alerts });
+  const pool = usePool ? new ScanPool({ image: opened.bytes, allMatch: flags.allmatch ?? false, limits: scanner.limits, alerts: scanner.alerts }, jobs) : null;
 
   try {
     if (useStdin) {

@@ -25,6 +25,10 @@ export interface ScanOptionFlags {
   includeDir: string[];
   maxFilesize?: string;
   maxScansize?: string;
+  maxRecursion?: string;
+  maxFiles?: string;
+  maxScantime?: string;
+  maxCompressionRatio?: string;
   json?: boolean;
   cache: boolean;
   cacheDir?: string;
@@ -41,13 +45,13 @@ export interface ScanOptionsHelp {
 /** What the shared flags say once checked. */
 export interface ScanSettings {
   filter: PathFilter;
-  limits: Partial<Pick<ScanLimits, 'maxFileSize' | 'maxScanSize'>>;
+  limits: Partial<Omit<ScanLimits, 'minScanSize'>>;
 }
 
 /** Commander's parser for a repeatable option. */
 export const collect = (v: string, prev: string[]) => [...prev, v];
 
-/** Adds -z to --max-scansize: matching, what is printed, which files are scanned and the size limits. */
+/** Adds -z to --max-compression-ratio: matching, what is printed, which files are scanned and the limits. */
 export function addMatchOptions(command: Command, help: ScanOptionsHelp): Command {
   return command
     .option('-z, --allmatch', 'report every matching signature, not just the first')
@@ -58,8 +62,12 @@ export function addMatchOptions(command: Command, help: ScanOptionsHelp): Comman
     .option('--exclude-dir <regex>', help.excludeDir, collect, [])
     .option('--include <regex>', 'scan only files whose path matches (repeatable)', collect, [])
     .option('--include-dir <regex>', 'enter only folders whose path matches (repeatable)', collect, [])
-    .option('--max-filesize <size>', 'skip files larger than this (K, M, G suffixes; default 100M)')
-    .option('--max-scansize <size>', 'match at most this many bytes of each file (default 400M)');
+    .option('--max-filesize <size>', 'skip files larger than this, and unpack at most this much of each object in an archive (K, M, G suffixes; default 100M)')
+    .option('--max-scansize <size>', 'match at most this many bytes of each file, what is unpacked from it included (default 400M)')
+    .option('--max-recursion <n>', 'archive nesting levels to unpack: the file is level 0, a .tar.gz needs 3 (default 17)')
+    .option('--max-files <n>', 'objects to unpack from one file, at all levels (default 10000)')
+    .option('--max-scantime <ms>', 'time for one file, unpacking included, in milliseconds (default 120000)')
+    .option('--max-compression-ratio <n>', "unpack an object to at most n times its compressed size past its first MiB (Vigil's own; default 1000)");
 }
 
 /** Adds --no-cache and --cache-dir, for the compiled image of signature sources. */
@@ -80,7 +88,18 @@ export function parseScanSettings(flags: ScanOptionFlags): ScanSettings {
   const limits: ScanSettings['limits'] = {};
   if (flags.maxFilesize !== undefined) limits.maxFileSize = parseSize(flags.maxFilesize, '--max-filesize');
   if (flags.maxScansize !== undefined) limits.maxScanSize = parseSize(flags.maxScansize, '--max-scansize');
+  if (flags.maxRecursion !== undefined) limits.maxRecursion = parseCount(flags.maxRecursion, '--max-recursion', 1, 1000);
+  if (flags.maxFiles !== undefined) limits.maxFiles = parseCount(flags.maxFiles, '--max-files', 1, 10_000_000);
+  if (flags.maxScantime !== undefined) limits.maxScanTime = parseCount(flags.maxScantime, '--max-scantime', 1, 86_400_000);
+  if (flags.maxCompressionRatio !== undefined) limits.maxCompressionRatio = parseCount(flags.maxCompressionRatio, '--max-compression-ratio', 1, 1_000_000);
   return { filter, limits };
+}
+
+/** A whole number from `min` to `max`; ClamAV refuses 0 for these limits too. */
+function parseCount(text: string, option: string, min: number, max: number): number {
+  const n = Number(text.trim());
+  if (!/^\d+$/.test(text.trim()) || n < min || n > max) throw new UsageError(`${option}: expected a whole number from ${min} to ${max}, got '${text}'`);
+  return n;
 }
 
 function parseRegexes(list: string[], option: string): RegExp[] {

@@ -38,6 +38,9 @@ export class ScanReport {
         size: r.size, fileType: r.fileType,
       };
       if (r.limit) o.limit = r.limit;
+      if (r.limits) o.limits = r.limits;
+      if (r.issues) o.issues = r.issues;
+      if (r.containers) o.containers = r.containers;
       if (r.allowListed) o.allowListed = true;
       this.opts.write(JSON.stringify(o));
       return;

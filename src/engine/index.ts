@@ -1,6 +1,9 @@
 /** The engine's public door: everything other parts of Vigil (and applications) may use. */
-export { createScanner, Scanner, DEFAULT_LIMITS, type ScanLimits, type ScannerOptions, type ScanOptions } from './scanner.js';
-export type { Finding, ScanResult, LimitName } from './result.js';
+export { createScanner, Scanner, type ScannerOptions, type ScanOptions } from './scanner.js';
+export { DEFAULT_LIMITS, DEFAULT_ALERTS, type ScanLimits, type ScanAlerts } from './scan-limits.js';
+export type { Finding, ScanResult, LimitName, LimitHit, ContainerIssue, ContainerStats } from './result.js';
+export { detectContainer, type ContainerFormat } from './containers/index.js';
+export { heldBound, LIMIT_ALERT_NAMES } from './containers/index.js';
 export { EngineError, formatProblem, isWarning, type DatabaseProblem, type DatabaseProblemCode, type EngineErrorCode } from './errors.js';
 export { Database, type DatabaseInfo } from './database.js';
 export { openDatabase, compileSources, readImage, defaultCacheDir, IMAGE_EXTENSION, type OpenedDatabase } from './database-loader.js';

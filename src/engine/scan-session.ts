@@ -235,7 +235,7 @@ export class ScanSession {
       fileType: FILE_TYPE_NAMES[this.fileType] ?? 'binary',
       allowListed,
     };
-    if (this.limitHit) result.limit = { name: 'max-scansize', value: this.opts.maxScanSize };
+    if (this.limitHit) result.limit = { name: 'max-scansize', value: this.opts.maxScanSize, path: this.opts.path };
     return result;
   }
 }

@@ -2,6 +2,7 @@ import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EICAR, hasCommand, resultLines, run, tempDir, vigil } from '../helpers/cli.js';
+import { buildZip, gzip, buildTar } from '../engine/containers/samples.js';
 
 const tmp = tempDir();
 const dir = tmp.path;
@@ -141,6 +142,24 @@ describe('vigil scan, clamscan-compatible', () => {
 
   it('stops matching after --max-scansize bytes', () => {
     expect(scan(['--no-summary', '--max-scansize', '1K', 'big.bin']).code).toBe(0);
+  });
+
+  it('finds EICAR inside archives: the outer path in text, the chain in --json, limits with --alert-exceeds-max', () => {
+    writeFileSync(join(dir, 'files.tar.gz'), gzip(buildTar([{ name: 'docs/report.zip', data: buildZip([{ name: 'macro.bin', data: Buffer.from(EICAR) }]) }])));
+    const text = scan(['--no-summary', 'files.tar.gz']);
+    expect(text.stdout).toBe('files.tar.gz: Win.Test.EICAR_HDB-1 FOUND\n');
+    expect(text.code).toBe(1);
+    const json = JSON.parse(scan(['--no-summary', '--json', 'files.tar.gz']).stdout.trim());
+    expect(json).toMatchObject({ path: 'files.tar.gz', result: 'infected', findings: [{ signature: 'Win.Test.EICAR_HDB-1', path: 'files.tar.gz//docs/report.zip//macro.bin' }] });
+    const limited = scan(['--no-summary', '--json', '--max-recursion', '2', 'files.tar.gz']);
+    expect(JSON.parse(limited.stdout.trim())).toMatchObject({ result: 'incomplete', limit: { name: 'max-recursion', value: 2, path: 'files.tar.gz' } });
+    expect(scan(['--no-summary', '--max-recursion', '2', 'files.tar.gz']).stdout).toBe('files.tar.gz: OK\n');
+    const alert = scan(['--no-summary', '--max-recursion', '2', '--alert-exceeds-max', 'files.tar.gz']);
+    expect(alert.stdout).toBe('files.tar.gz: Heuristics.Limits.Exceeded.MaxRecursion FOUND\n');
+    expect(alert.code).toBe(1);
+    const bad = scan(['--max-files', '0', 'files.tar.gz']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--max-files: expected a whole number from 1');
   });
 
   it('answers --help for every command', () => {

@@ -62,8 +62,9 @@ describe('clamd.conf', () => {
       expect(text.some((t) => t.includes(`${name} is not supported`))).toBe(true);
     }
     expect(text.some((t) => t.includes('Foreground no'))).toBe(true);
-    const line = DEBIAN_CLAMD_CONF.split('\n').indexOf('MaxRecursion 16') + 1;
-    expect(text.some((t) => t.startsWith(`${line}: MaxRecursion is accepted but has no effect yet`))).toBe(true);
+    // MaxRecursion and MaxFiles take effect (the engine unpacks archives): no warning.
+    expect(settings.maxRecursion).toBe(16);
+    expect(text.some((t) => t.includes('MaxRecursion') || t.includes('MaxFiles'))).toBe(false);
   });
 
   it('reads TCP options, repeatable TCPAddr, sizes with K/M, yes/no and comments', () => {

@@ -71,7 +71,7 @@ export class ClamdDaemon implements ConnectionHost {
       engine = await ScanEngine.open({
         databases: s.databases,
         ...(s.cacheDir === undefined ? {} : { cacheDir: s.cacheDir }),
-        limits: { ...DEFAULT_LIMITS, maxFileSize: s.maxFileSize, maxScanSize: s.maxScanSize },
+        limits: { ...DEFAULT_LIMITS, maxFileSize: s.maxFileSize, maxScanSize: s.maxScanSize, maxRecursion: s.maxRecursion, maxFiles: s.maxFiles },
         workerThreads: options.workerThreads,
         idleTimeoutMs: s.idleTimeoutMs,
       });

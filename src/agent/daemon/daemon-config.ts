@@ -42,9 +42,9 @@ export interface DaemonSettings {
   maxFileSize: number;
   /** At most this many bytes of one input are matched (MaxScanSize). Default 400 MiB. */
   maxScanSize: number;
-  /** Archive nesting depth (MaxRecursion). Default 17. No effect until the engine unpacks archives. */
+  /** Archive nesting levels unpacked (MaxRecursion): the input is level 0, a .tar.gz needs 3. Default 17. */
   maxRecursion: number;
-  /** Files taken from one archive (MaxFiles). Default 10000. No effect until the engine unpacks archives. */
+  /** Objects unpacked from one input, at all levels (MaxFiles). Default 10000. */
   maxFiles: number;
   /** Folder depth of SCAN/CONTSCAN/MULTISCAN (MaxDirectoryRecursion). Default 15. */
   maxDirectoryRecursion: number;
@@ -178,9 +178,6 @@ export function settingsFromClamdConfig(config: ClamdConfig, base: DaemonSetting
   }
   if (bool('ConcurrentDatabaseReload') === false) {
     warnings.push({ ...at('ConcurrentDatabaseReload'), message: 'ConcurrentDatabaseReload no: Vigil always keeps scanning on the old database while it loads the new one' });
-  }
-  for (const name of ['MaxRecursion', 'MaxFiles'] as const) {
-    if (v.has(name)) warnings.push({ ...at(name), message: `${name} is accepted but has no effect yet: Vigil does not unpack archives yet` });
   }
   return { settings: s, warnings };
 }

@@ -10,12 +10,14 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { ScanResult } from '../result.js';
-import type { ScanLimits } from '../scanner.js';
+import type { ScanAlerts, ScanLimits } from '../scan-limits.js';
 
 export interface WorkerSetup {
   image: Uint8Array;
   allMatch: boolean;
   limits: ScanLimits;
+  /** Heuristic alerts; ClamAV's defaults when absent. */
+  alerts?: ScanAlerts;
 }
 
 export type PoolTaskResult = { ok: true; result: ScanResult } | { ok: false; code: string; message: string };

@@ -7,11 +7,12 @@ import { createScanner, type Scanner } from '../scanner.js';
 import type { FromWorker, ToWorker, WorkerSetup } from './scan-pool.js';
 
 const setup = workerData as WorkerSetup;
-let scanner: Promise<Scanner> = createScanner({ image: setup.image, allMatch: setup.allMatch, limits: setup.limits });
+const options = { allMatch: setup.allMatch, limits: setup.limits, ...(setup.alerts ? { alerts: setup.alerts } : {}) };
+let scanner: Promise<Scanner> = createScanner({ image: setup.image, ...options });
 
 parentPort!.on('message', async (m: ToWorker) => {
   if (m.kind === 'reload') {
-    scanner = createScanner({ image: m.image, allMatch: setup.allMatch, limits: setup.limits });
+    scanner = createScanner({ image: m.image, ...options });
     return;
   }
   let reply: FromWorker;

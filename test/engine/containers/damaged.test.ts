@@ -1,0 +1,70 @@
+// Truncated and corrupted containers: at every truncation offset of small samples, and at random
+// corruptions (fast-check), a scan returns a verdict (never throws, never hangs) within the memory bound.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_LIMITS, heldBound, type Scanner } from '../../../src/engine/index.js';
+import { ScanBudget, TreeScan } from '../../../src/engine/containers/index.js';
+import { BODY_MARKER, buildTar, buildZip, gzip, HASHED, testScanner, writeTestDatabase } from './samples.js';
+
+let dir: string;
+let scanner: Scanner;
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'vigil-damaged-'));
+  writeTestDatabase(dir);
+  scanner = await testScanner(dir, { allMatch: true });
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const body = Buffer.from(`-- ${BODY_MARKER} --`);
+const zip = buildZip([{ name: 'a.bin', data: HASHED }, { name: 'b.txt', data: body, descriptor: true }, { name: 'c.txt', data: Buffer.from('c'), method: 0 }]);
+const tgz = gzip(buildTar([{ name: 'x/zip.zip', data: zip }, { name: 'y.txt', data: body }]));
+const bz = spawnSync('bzip2', ['-c'], { input: buildTar([{ name: 'in.bin', data: HASHED }]) });
+const samples: [string, Buffer][] = [['zip', zip], ['tar.gz', tgz], ['tar', buildTar([{ name: 'n.zip', data: zip }])]];
+if (bz.status === 0) samples.push(['tar.bz2', bz.stdout]);
+
+const VERDICTS = ['clean', 'infected', 'incomplete'];
+const bound = heldBound(DEFAULT_LIMITS);
+
+describe('damaged containers', () => {
+  for (const [kind, sample] of samples) {
+    it(`returns a verdict for ${kind} cut at every offset`, async () => {
+      for (let n = 0; n <= sample.length; n++) {
+        const r = await scanner.scanBuffer(sample.subarray(0, n), { path: `${kind}@${n}` });
+        expect(VERDICTS).toContain(r.verdict);
+        expect(r.containers?.peakBytesHeld ?? 0).toBeLessThanOrEqual(bound);
+      }
+      // Whole, every payload is found.
+      expect((await scanner.scanBuffer(sample)).verdict).toBe('infected');
+    });
+  }
+
+  it('returns a verdict for randomly corrupted containers (fast-check)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...samples.map(([, s]) => s)),
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 }),
+        async (sample, edits) => {
+          const b = Buffer.from(sample);
+          for (const [at, v] of edits) b[at % b.length] = v;
+          const r = await scanner.scanBuffer(b);
+          expect(VERDICTS).toContain(r.verdict);
+          expect(r.containers?.peakBytesHeld ?? 0).toBeLessThanOrEqual(bound);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('stops at max-scantime between members and says so', async () => {
+    const limits = { ...DEFAULT_LIMITS, maxScanTime: 1000 };
+    const scanOne = (b: Uint8Array) => ({ verdict: 'clean' as const, infected: false, findings: [], size: b.length, bytesScanned: b.length, fileType: 'binary', allowListed: false });
+    // A scan that started 5 s ago has used up its 1 s.
+    const tree = new TreeScan(scanOne, { allMatch: false, limits, alerts: { exceedsMax: true, encrypted: false, heuristics: true } }, new ScanBudget(limits, Date.now() - 5000));
+    await tree.unpack(zip, 't.zip', 0);
+    expect(tree.limitsHit).toEqual([{ name: 'max-scantime', value: 1000, path: 't.zip' }]);
+  });
+});

@@ -1,0 +1,126 @@
+// Each supported format, found by content and unpacked, with every signature kind on the members.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { detectContainer, type Scanner } from '../../../src/engine/index.js';
+import { BODY_MARKER, buildTar, buildZip, fakePe, gzip, HASHED, testScanner, writeTestDatabase } from './samples.js';
+
+let dir: string;
+let scanner: Scanner;
+let all: Scanner;
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'vigil-containers-'));
+  writeTestDatabase(dir);
+  scanner = await testScanner(dir);
+  all = await testScanner(dir, { allMatch: true });
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const body = Buffer.from(`some text then ${BODY_MARKER} and more`);
+// Signatures from user databases carry clamscan's `.UNOFFICIAL` suffix; the tests compare without it.
+const names = (r: { findings: { signature: string; path: string }[] }) => r.findings.map((f) => `${f.signature.replace(/\.UNOFFICIAL$/, '')} @ ${f.path}`).sort();
+
+describe('ZIP', () => {
+  it('finds a hash signature on a deflated member and a body signature on a stored one, naming the chain', async () => {
+    const zip = buildZip([{ name: 'a/known.bin', data: HASHED }, { name: 'b.txt', data: body, method: 0 }]);
+    const r = await all.scanBuffer(zip, { path: 'x.zip' });
+    expect(r.verdict).toBe('infected');
+    // A stored member's bytes are also the archive's: its raw scan finds the body pattern too, as ClamAV's does.
+    expect(names(r)).toEqual(['Test.Container.Body @ x.zip', 'Test.Container.Body @ x.zip//b.txt', 'Test.Container.Hash @ x.zip//a/known.bin']);
+    expect(r.containers).toMatchObject({ objects: 2 });
+  });
+
+  it('matches a member with the target type of its own content (a PE-only signature in a PE member, not in a text one)', async () => {
+    const pe = await scanner.scanBuffer(buildZip([{ name: 'setup.exe', data: fakePe() }]), { path: 'p.zip' });
+    expect(names(pe)).toEqual(['Test.Container.PE @ p.zip//setup.exe']);
+    const text = await scanner.scanBuffer(buildZip([{ name: 'notes.txt', data: fakePe().subarray(2) }]), { path: 't.zip' });
+    expect(text.verdict).toBe('clean');
+  });
+
+  it('reads data descriptors, ZIP64 extra fields and the ZIP64 end record', async () => {
+    const zip = buildZip([{ name: 'd.bin', data: body, descriptor: true }, { name: 'z.bin', data: HASHED, zip64: true }], { zip64End: true });
+    expect(names(await all.scanBuffer(zip, { path: 'z.zip' }))).toEqual(['Test.Container.Body @ z.zip//d.bin', 'Test.Container.Hash @ z.zip//z.bin']);
+  });
+
+  it('finds a ZIP appended to an executable by its end of central directory (self-extracting)', async () => {
+    const stub = Buffer.concat([Buffer.from('MZ'), Buffer.alloc(5000, 0x90)]);
+    const sfx = buildZip([{ name: 'payload.bin', data: HASHED }], { prefix: stub });
+    expect(detectContainer(sfx)).toBe('zip');
+    expect(names(await scanner.scanBuffer(sfx, { path: 'setup.exe' }))).toEqual(['Test.Container.Hash @ setup.exe//payload.bin']);
+    // Through scanFile (read whole because of the directory at its end) and scanStream (kept because it is an executable).
+    const big = buildZip([{ name: 'payload.bin', data: HASHED }], { prefix: Buffer.concat([Buffer.from('MZ'), Buffer.alloc(600_000, 0x90)]) });
+    writeFileSync(join(dir, 'sfx.exe'), big);
+    expect(names(await scanner.scanFile(join(dir, 'sfx.exe'), { path: 'sfx.exe' }))).toEqual(['Test.Container.Hash @ sfx.exe//payload.bin']);
+    expect(names(await scanner.scanStream(Readable.from([big.subarray(0, 1000), big.subarray(1000)]), { path: 'up' }))).toEqual(['Test.Container.Hash @ up//payload.bin']);
+  });
+
+  it('reports Deflate64 and Implode members as unsupported (incomplete), and encrypted members as encrypted', async () => {
+    const zip = buildZip([
+      { name: 'd64.bin', data: body, method: 9, compressed: Buffer.alloc(40, 1) },
+      { name: 'secret.bin', data: body, encrypted: true },
+    ]);
+    const r = await scanner.scanBuffer(zip, { path: 'e.zip' });
+    expect(r.verdict).toBe('incomplete');
+    expect(r.issues?.map((i) => `${i.code} ${i.path}`)).toEqual(['unsupported e.zip//d64.bin', 'encrypted e.zip//secret.bin']);
+    const alerting = await testScanner(dir, { alerts: { encrypted: true } });
+    expect(names(await alerting.scanBuffer(zip, { path: 'e.zip' }))).toEqual(['Heuristics.Encrypted.Zip @ e.zip//secret.bin']);
+  });
+});
+
+describe('gzip, bzip2 and tar', () => {
+  it('unpacks every member of a multi-member gzip file', async () => {
+    const gz = Buffer.concat([gzip(Buffer.from('first member, harmless\n')), gzip(body)]);
+    expect(detectContainer(gz)).toBe('gzip');
+    expect(names(await scanner.scanBuffer(gz, { path: 'two.gz' }))).toEqual(['Test.Container.Body @ two.gz']);
+  });
+
+  it('reads ustar, GNU long names and pax long names', async () => {
+    const long = `${'deep/'.repeat(30)}file.bin`;
+    const tar = buildTar([
+      { name: 'short.txt', data: Buffer.from('hello\n') },
+      { name: long, data: HASHED, longName: 'gnu' },
+      { name: `${long}.pax`, data: HASHED, longName: 'pax' },
+      { name: `${'p/'.repeat(40)}prefixed.txt`, data: body, longName: 'prefix' },
+    ]);
+    expect(detectContainer(tar)).toBe('tar');
+    const r = await all.scanBuffer(tar, { path: 't.tar' });
+    expect(names(r)).toEqual([
+      'Test.Container.Body @ t.tar',
+      `Test.Container.Body @ t.tar//${'p/'.repeat(40)}prefixed.txt`,
+      `Test.Container.Hash @ t.tar//${long}`,
+      `Test.Container.Hash @ t.tar//${long}.pax`,
+    ]);
+  });
+
+  it('names the chain through nested formats: files.tar.gz//docs/report.zip//macro.bin', async () => {
+    const zip = buildZip([{ name: 'macro.bin', data: body }]);
+    const tgz = gzip(buildTar([{ name: 'readme.txt', data: Buffer.from('read me\n') }, { name: 'docs/report.zip', data: zip }]));
+    const r = await scanner.scanBuffer(tgz, { path: 'files.tar.gz' });
+    expect(r.findings).toEqual([{ signature: 'Test.Container.Body.UNOFFICIAL', kind: 'body', path: 'files.tar.gz//docs/report.zip//macro.bin' }]);
+    // And a zip holding a tar.gz holding a zip: any order.
+    const outer = buildZip([{ name: 'inner.tgz', data: tgz, method: 0 }]);
+    expect(names(await scanner.scanBuffer(outer, { path: 'o.zip' }))).toEqual(['Test.Container.Body @ o.zip//inner.tgz//docs/report.zip//macro.bin']);
+  });
+
+  it('decodes bzip2 (made with the bzip2 tool when it is installed)', async (ctx) => {
+    const made = spawnSync('bzip2', ['-c'], { input: body });
+    if (made.status !== 0) ctx.skip();
+    const bz = made.stdout;
+    expect(detectContainer(bz)).toBe('bzip2');
+    expect(names(await scanner.scanBuffer(bz, { path: 'x.bz2' }))).toEqual(['Test.Container.Body @ x.bz2']);
+    const zip = buildZip([{ name: 'inside.txt', data: body, method: 12, compressed: bz }]);
+    expect(names(await scanner.scanBuffer(zip, { path: 'bz.zip' }))).toEqual(['Test.Container.Body @ bz.zip//inside.txt']);
+  });
+
+  it('detects by content only: a ZIP named .txt is unpacked, a text named .zip is not', async () => {
+    writeFileSync(join(dir, 'looks-like.txt'), buildZip([{ name: 'k.bin', data: HASHED }]));
+    writeFileSync(join(dir, 'plain.zip'), 'just text\n');
+    expect((await scanner.scanFile(join(dir, 'looks-like.txt'))).verdict).toBe('infected');
+    const plain = await scanner.scanFile(join(dir, 'plain.zip'));
+    expect(plain.verdict).toBe('clean');
+    expect(plain.containers).toBeUndefined();
+  });
+});
