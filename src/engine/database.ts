@@ -5,7 +5,7 @@
 import { readBlobString } from './compile/growable.js';
 import { ImageReader } from './compile/image-file.js';
 import { readName } from './compile/name-table.js';
-import { hashSection, META, SECTION, sizeSetSection } from './compile/layout.js';
+import { hashSection, L, META, P, SECTION, sizeSetSection } from './compile/layout.js';
 import { HASH_ALGOS, type HashAlgo } from './signatures/model.js';
 
 export interface HashTable {
@@ -16,6 +16,9 @@ export interface HashTable {
   sizes: Uint32Array;
   names: Uint32Array;
 }
+
+/** The kinds `Database.signatures()` lists. */
+export type SignatureKind = 'hash' | 'body' | 'logical' | 'allow';
 
 export interface DatabaseInfo {
   hashSignatures: number;
@@ -131,4 +134,22 @@ export class Database {
     info.knownSignatures = info.hashSignatures + info.bodySignatures + info.logicalSignatures + info.allowListEntries;
     return info;
   }
+
+  /**
+   * Every signature with its kind and name, in image order (a name may appear more than once):
+   * hash signatures and allow-list entries through their name ids, body signatures from the
+   * pattern records (not the subsignatures of logical ones), logical signatures from theirs.
+   */
+  signatures(): { kind: SignatureKind; name: string }[] {
+    const out: { kind: SignatureKind; name: string }[] = [];
+    for (const [tables, kind] of [[this.detect, 'hash'], [this.allow, 'allow']] as const) {
+      for (const table of Object.values(tables)) for (let i = 0; i < table.count; i++) out.push({ kind, name: this.hashName(table.names[i]!) });
+    }
+    for (let at = 0; at < this.patterns.length; at += P.FIELDS) {
+      if (this.patterns[at + P.KIND] === 0) out.push({ kind: 'body', name: this.name(this.patterns[at + P.OWNER]!) });
+    }
+    for (let at = 0; at < this.logical.length; at += L.FIELDS) out.push({ kind: 'logical', name: this.name(this.logical[at + L.NAME]!) });
+    return out;
+  }
+
 }
