@@ -40,3 +40,4 @@ export * from './watch/index.js';
 export { ClamdClient, ClamdError, readScanReply, type ClamdClientOptions, type ClamdErrorCode, type RemoteScanResult } from './clamd-client.js';
 export * from './daemon/index.js';
 export * from './auditor/index.js';
+export * from './update/index.js';

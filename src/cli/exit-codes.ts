@@ -4,6 +4,8 @@ import { EngineError, formatProblem, isWarning } from '../engine/index.js';
 export const EXIT_CLEAN = 0;
 export const EXIT_FOUND = 1;
 export const EXIT_ERROR = 2;
+/** A jurisdiction rule stopped the action (license, network, update commands); the decision is printed. */
+export const EXIT_POLICY_DENIED = 3;
 
 /** An error the user can act on; printed without a stack. */
 export class UsageError extends Error {}

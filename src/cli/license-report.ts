@@ -4,7 +4,7 @@
  * (the one place licensing errors become numbers).
  */
 import { describeAction, LicenseError, type LicenseVerdict, type PolicyDecision } from '../agent/index.js';
-import { EXIT_ERROR, reportError } from './exit-codes.js';
+import { EXIT_ERROR, EXIT_POLICY_DENIED, reportError } from './exit-codes.js';
 
 /** 0: valid or in grace (and every successful action). */
 export const EXIT_LICENSE_OK = 0;
@@ -13,7 +13,7 @@ export const EXIT_LICENSE_UNUSABLE = 1;
 /** 2: usage errors, and errors talking to the server or using local files (EXIT_ERROR). */
 export const EXIT_LICENSE_ERROR = EXIT_ERROR;
 /** 3: a jurisdiction rule stopped it; the license file kept stays in place. */
-export const EXIT_POLICY_DENIED = 3;
+export { EXIT_POLICY_DENIED };
 
 /** What the command was doing, for the words around an error. */
 export type LicenseAction = 'activate' | 'refresh' | 'deactivate' | 'status';

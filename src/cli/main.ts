@@ -10,6 +10,7 @@ import { registerNetworkCommand } from './network-command.js';
 import { EXIT_ERROR } from './exit-codes.js';
 import { registerQuarantineCommand } from './quarantine-command.js';
 import { registerScanCommand } from './scan-command.js';
+import { registerUpdateCommand } from './update-command.js';
 import { vigilVersion } from './version.js';
 import { registerWatchCommand } from './watch-command.js';
 
@@ -26,6 +27,7 @@ registerScanCommand(program);
 registerQuarantineCommand(program);
 registerWatchCommand(program);
 registerDbCommand(program);
+registerUpdateCommand(program);
 registerDaemonCommand(program);
 registerLicenseCommand(program);
 registerNetworkCommand(program);

@@ -17,7 +17,7 @@ import {
   type NetworkStop,
   type SyncResult,
 } from '../agent/index.js';
-import { reportError, UsageError } from './exit-codes.js';
+import { EXIT_POLICY_DENIED, reportError, UsageError } from './exit-codes.js';
 import { formatDecision } from './license-report.js';
 
 interface CommonFlags {
@@ -29,7 +29,6 @@ interface CommonFlags {
 const EXIT_OK = 0;
 const EXIT_REFUSED = 1;
 const EXIT_ERROR = 2;
-const EXIT_POLICY = 3;
 
 const AGENT_DIR_HELP = "the agent's data folder (default: VIGIL_AGENT_DIR, $XDG_DATA_HOME/vigil or ~/.local/share/vigil)";
 const WHAT_IS_SENT = `
@@ -72,7 +71,7 @@ function reportNetworkError(e: unknown, doing: string, json: boolean): number {
   const lines: string[] = [];
   switch (e.code) {
     case 'POLICY_DENIED':
-      code = EXIT_POLICY;
+      code = EXIT_POLICY_DENIED;
       lines.push(`Vigil could not ${doing}: a jurisdiction rule stops it.`, ...(e.server?.decision ? formatDecision(e.server.decision, 'the security network') : [`  Why:`.padEnd(16) + e.message]));
       lines.push('Nothing was changed on this machine; scanning goes on without the security network.');
       break;

@@ -1,0 +1,145 @@
+/**
+ * How tuf-js (and the log check) read the repository: a tuf-js Fetcher for http(s) URLs and for
+ * file URLs (a mirror folder), which
+ * - streams with tuf-js's length cap (BaseFetcher.downloadFile refuses a byte past the length the
+ *   metadata declares: "endless data", TUF 5.7.2 / 5.4.1 limits),
+ * - reports download progress,
+ * - turns a 403 `policy_denied` answer into POLICY_DENIED with the decision (kept in
+ *   `policyRefusal` too, since tuf-js rewraps some errors as text),
+ * - answers a missing file as tuf-js expects (DownloadHTTPError 404: no newer root version).
+ */
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { BaseFetcher } from 'tuf-js';
+import { DownloadHTTPError } from 'tuf-js/dist/error.js';
+import { readCappedText, readRefusal, transportFailure } from '../cloud-answer.js';
+import { describeAction } from '../license/policy-decision.js';
+import { UpdateClientError } from './update-error.js';
+
+/** The longest error answer read, to find a policy decision in it (bytes). */
+export const ERROR_ANSWER_MAX_BYTES = 64 * 1024;
+/** How long one request may take, body included (ms): metadata and log files are small. */
+export const REQUEST_TIMEOUT_MS = 30_000;
+/** How long the download of one target may take (ms): an image is up to 256 MiB. */
+export const TARGET_TIMEOUT_MS = 10 * 60_000;
+
+export interface DownloadProgress {
+  /** The file's name (the last part of its address). */
+  name: string;
+  received: number;
+  /** The length the metadata declares (an upper bound). */
+  total: number;
+  done: boolean;
+}
+
+export interface RepoFetcherOptions {
+  onProgress?: (progress: DownloadProgress) => void;
+  userAgent?: string;
+}
+
+type ByteStream = ReadableStream<Uint8Array<ArrayBuffer>>;
+
+export class RepoFetcher extends BaseFetcher {
+  /** The policy refusal met by any fetch, if one was. */
+  policyRefusal: UpdateClientError | undefined;
+  /** The last failure of ours a fetch threw (tuf-js rewraps some as text). */
+  lastFailure: UpdateClientError | undefined;
+  private readonly expected = new Map<string, number>();
+
+  constructor(private readonly options: RepoFetcherOptions = {}) {
+    super();
+  }
+
+  override async downloadFile<T>(url: string, maxLength: number, handler: (file: string) => Promise<T>): Promise<T> {
+    this.expected.set(url, maxLength);
+    try {
+      return await super.downloadFile(url, maxLength, handler);
+    } finally {
+      this.expected.delete(url);
+    }
+  }
+
+  async fetch(url: string): Promise<ByteStream> {
+    let stream: ByteStream;
+    try {
+      stream = url.startsWith('file:') ? await openFile(url) : await this.fetchHttp(url);
+    } catch (e) {
+      if (e instanceof UpdateClientError) this.lastFailure = e;
+      throw e;
+    }
+    const total = this.expected.get(url);
+    const onProgress = this.options.onProgress;
+    if (onProgress === undefined || total === undefined) return stream;
+    const name = decodeURIComponent(new URL(url).pathname.split('/').pop() ?? url);
+    let received = 0;
+    return stream.pipeThrough(
+      new TransformStream<Uint8Array<ArrayBuffer>, Uint8Array<ArrayBuffer>>({
+        transform(chunk, controller) {
+          received += chunk.length;
+          onProgress({ name, received, total, done: false });
+          controller.enqueue(chunk);
+        },
+        flush() {
+          onProgress({ name, received, total, done: true });
+        },
+      }),
+    );
+  }
+
+  /** A small file of the log (checkpoint, tile, bundle), or undefined when it does not exist. */
+  async readBytes(url: string, maxBytes: number): Promise<Uint8Array | undefined> {
+    try {
+      return await this.downloadBytes(url, maxBytes);
+    } catch (e) {
+      if (e instanceof DownloadHTTPError && e.statusCode === 404) return undefined;
+      if (e instanceof UpdateClientError) throw e;
+      throw new UpdateClientError('FETCH_FAILED', `cannot read ${url}: ${(e as Error).message}`, { cause: e });
+    }
+  }
+
+  private async fetchHttp(url: string): Promise<ByteStream> {
+    const timeout = url.includes('/targets/') ? TARGET_TIMEOUT_MS : REQUEST_TIMEOUT_MS;
+    let response: Response;
+    try {
+      response = await fetch(url, { signal: AbortSignal.timeout(timeout), headers: this.options.userAgent ? { 'user-agent': this.options.userAgent } : {} });
+    } catch (e) {
+      const failure = transportFailure(e, new URL(url));
+      if (failure.timeout) throw new UpdateClientError('TIMEOUT', `no answer from ${url} within ${timeout / 1000} s`, { cause: e });
+      throw new UpdateClientError('UNREACHABLE', `cannot reach ${new URL(url).origin}: ${failure.why}`, { cause: e });
+    }
+    if (response.status === 403) {
+      const text = await readCappedText(response, ERROR_ANSWER_MAX_BYTES, (why) => new UpdateClientError('FETCH_FAILED', why)).catch(() => '');
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        parsed = undefined;
+      }
+      const refusal = readRefusal(response, parsed);
+      if (refusal.code === 'policy_denied') {
+        const what = describeAction(refusal.decision?.action, 'signature updates');
+        this.policyRefusal = new UpdateClientError('POLICY_DENIED', `the vendor's policy stops ${what} here: ${refusal.message}`, refusal.decision ? { decision: refusal.decision } : {});
+        throw this.policyRefusal;
+      }
+    }
+    if (!response.ok || !response.body) {
+      await response.body?.cancel().catch(() => undefined);
+      throw new DownloadHTTPError(`${url} answered HTTP ${response.status}`, response.status);
+    }
+    return response.body as ByteStream;
+  }
+}
+
+async function openFile(url: string): Promise<ByteStream> {
+  const path = fileURLToPath(url);
+  try {
+    if (!(await stat(path)).isFile()) throw new DownloadHTTPError(`${path} is not a file`, 404);
+  } catch (e) {
+    if (e instanceof DownloadHTTPError) throw e;
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') throw new DownloadHTTPError(`${path} does not exist`, 404);
+    throw new UpdateClientError('FETCH_FAILED', `cannot read ${path}: ${(e as Error).message}`, { cause: e });
+  }
+  return Readable.toWeb(createReadStream(path)) as unknown as ByteStream;
+}
