@@ -2,12 +2,14 @@
  * Which container a byte string is, from its content only (magic numbers, checksums, structures at
  * the end), never from a file name; and the members each format hands to the tree walk.
  */
+import { cpioMembers, detectCpio } from './cpio.js';
 import { bunzip2, gunzip } from './decoders.js';
 import type { Member, ReadBounds } from './member.js';
+import { detectSevenZipFormat, sevenZipMembers, type SevenZipFormat } from './seven-zip-archive.js';
 import { isTarHeader, tarMembers } from './tar.js';
 import { isZip, zipMembers } from './zip.js';
 
-export type ContainerFormat = 'zip' | 'gzip' | 'bzip2' | 'tar';
+export type ContainerFormat = 'zip' | 'gzip' | 'bzip2' | 'tar' | 'cpio' | SevenZipFormat;
 
 function startsWith(b: Uint8Array, bytes: number[], at = 0): boolean {
   if (b.length < at + bytes.length) return false;
@@ -26,11 +28,14 @@ export function detectContainer(b: Uint8Array): ContainerFormat | null {
     && (startsWith(b, BZIP2_BLOCK, 4) || startsWith(b, BZIP2_END, 4))) return 'bzip2';
   // POSIX ustar magic at 257, or an old (v7) header whose checksum is right.
   if (isTarHeader(b)) return 'tar';
+  if (detectCpio(b)) return 'cpio';
+  const sevenZip = detectSevenZipFormat(b);
+  if (sevenZip) return sevenZip;
   if (isZip(b)) return 'zip';
   return null;
 }
 
-export function containerMembers(format: ContainerFormat, b: Uint8Array, bounds: ReadBounds, heuristics: boolean): Iterable<Member> {
+export function containerMembers(format: ContainerFormat, b: Uint8Array, bounds: ReadBounds, heuristics: boolean): Iterable<Member> | AsyncIterable<Member> {
   switch (format) {
     case 'gzip':
       return [{ kind: 'compressed', name: null, input: b, decoder: gunzip }];
@@ -40,6 +45,10 @@ export function containerMembers(format: ContainerFormat, b: Uint8Array, bounds:
       return tarMembers(b, bounds);
     case 'zip':
       return zipMembers(b, bounds, heuristics);
+    case 'cpio':
+      return cpioMembers(b, bounds);
+    default:
+      return sevenZipMembers(format, b, bounds);
   }
 }
 
@@ -48,7 +57,8 @@ export const ZIP_TAIL_BYTES = 22 + 0xffff;
 
 /** True when the head of an input starts like a container (whose members would be unpacked). */
 export function looksLikeContainer(head: Uint8Array): boolean {
-  return startsWith(head, GZIP_MAGIC) || startsWith(head, [0x42, 0x5a, 0x68]) || startsWith(head, [0x50, 0x4b, 0x03, 0x04]) || isTarHeader(head);
+  return startsWith(head, GZIP_MAGIC) || startsWith(head, [0x42, 0x5a, 0x68]) || startsWith(head, [0x50, 0x4b, 0x03, 0x04]) || isTarHeader(head)
+    || detectCpio(head) !== null || detectSevenZipFormat(head) !== null;
 }
 
 /** True when the last bytes of an input hold what may be a ZIP end-of-central-directory record with entries. */

@@ -1,6 +1,7 @@
 /** What a container format hands to the tree walk: objects to scan, and what it noticed on the way. */
-import type { ContainerIssue } from '../result.js';
+import type { ContainerIssue, LimitName } from '../result.js';
 import type { Decoder } from './decoders.js';
+import type { ScanBudget } from './scan-budget.js';
 
 export type Member =
   /** An object stored as is: a view of the container's bytes (nothing copied, nothing held). */
@@ -10,8 +11,16 @@ export type Member =
    * (gzip, bzip2) and the object takes its path, as `files.tar.gz//docs/a.zip` names the tar's member.
    */
   | { kind: 'compressed'; name: string | null; input: Uint8Array; decoder: Decoder; truncated?: boolean }
-  /** An entry that cannot be scanned, or a fault of the container itself (`name` null). */
-  | { kind: 'issue'; name: string | null; code: ContainerIssue['code']; detail: string; incomplete: boolean }
+  /**
+   * An entry that cannot be scanned, or a fault of the container itself (`name` null). `alert`: the
+   * heuristic an `encrypted` issue is reported as with --alert-encrypted (default `Heuristics.Encrypted.Zip`).
+   */
+  | { kind: 'issue'; name: string | null; code: ContainerIssue['code']; detail: string; incomplete: boolean; alert?: string }
+  /**
+   * A limit a format reader reached while unpacking ahead of the walk (7-Zip extracts a whole archive
+   * at once): recorded as the walk records its own, at the member it stopped in.
+   */
+  | { kind: 'limit'; name: string | null; limit: LimitName }
   /** A heuristic detection about the container (potentially unwanted, as ClamAV reports it). */
   | { kind: 'heuristic'; signature: string };
 
@@ -19,4 +28,9 @@ export type Member =
 export interface ReadBounds {
   /** Stop after this many entries (the tree walk stops at max-files anyway). */
   maxEntries: number;
+  /**
+   * The scan's budget, for readers that unpack ahead of the walk: every byte they keep is counted as
+   * `pending` and `held` until the walk takes it, and `remainingScan` caps what they unpack.
+   */
+  budget: ScanBudget;
 }

@@ -82,8 +82,8 @@ export class TreeScan {
       this.hit('max-recursion', path);
       return;
     }
-    const bounds = { maxEntries: Math.max(0, limits.maxFiles - this.budget.objects) + 1 };
-    for (const m of containerMembers(format, bytes, bounds, this.opts.alerts.heuristics)) {
+    const bounds = { maxEntries: Math.max(0, limits.maxFiles - this.budget.objects) + 1, budget: this.budget };
+    for await (const m of containerMembers(format, bytes, bounds, this.opts.alerts.heuristics)) {
       if (this.done) return;
       if (this.budget.timedOut()) {
         this.hit('max-scantime', path);
@@ -96,6 +96,11 @@ export class TreeScan {
       }
       if (m.kind === 'heuristic') {
         this.unwanted.push({ signature: m.signature, kind: 'heuristic', path });
+        continue;
+      }
+      if (m.kind === 'limit') {
+        this.hit(m.limit, joinPath(path, m.name));
+        if (m.limit === 'max-scansize' || m.limit === 'max-scantime') this.stopped = true;
         continue;
       }
       if (this.budget.objects >= limits.maxFiles) {
@@ -120,7 +125,7 @@ export class TreeScan {
     const where = joinPath(path, m.name);
     this.issues.push({ code: m.code, path: where, detail: m.detail });
     if (m.incomplete) this.incomplete = true;
-    if (m.code === 'encrypted' && this.opts.alerts.encrypted) this.unwanted.push({ signature: 'Heuristics.Encrypted.Zip', kind: 'heuristic', path: where });
+    if (m.code === 'encrypted' && this.opts.alerts.encrypted) this.unwanted.push({ signature: m.alert ?? 'Heuristics.Encrypted.Zip', kind: 'heuristic', path: where });
   }
 
   private async scanStored(bytes: Uint8Array, path: string, depth: number): Promise<void> {

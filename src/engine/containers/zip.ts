@@ -1,14 +1,16 @@
 /**
  * ZIP members for the tree walk: the entries of the central directory, then those only the chain
  * of local headers shows (hidden from the directory), each data range scanned once. Stored and
- * deflated entries are decoded (and bzip2, method 12); Deflate64, Implode and the rest are reported
- * `unsupported`, encrypted entries `encrypted` (both make the verdict `incomplete`).
+ * deflated entries are decoded (and bzip2, method 12); Implode (6) and Deflate64 (9) through 7-Zip
+ * (seven-zip-decoder.ts); the rest are reported `unsupported`, encrypted entries `encrypted` (both
+ * make the verdict `incomplete`).
  *
  * Overlapping entries: more than ZIP_MAX_OVERLAPS records overlapping the next one is ClamAV's
  * `Heuristics.Zip.OverlappingFiles` (unzip.c), and the archive is not unpacked further.
  */
 import { bunzip2, inflateRaw, type Decoder } from './decoders.js';
 import type { Member, ReadBounds } from './member.js';
+import { SEVEN_ZIP_ZIP_METHODS, sevenZipZipDecoder, zipEntryFacts } from './seven-zip-decoder.js';
 import { countOverlaps, findCentralDirectory, readCentral, readLocalChain, SIG_LOCAL, u32, type ZipRecord } from './zip-layout.js';
 
 /** ClamAV's ZIP_MAX_NUM_OVERLAPPING_FILES. */
@@ -35,7 +37,7 @@ function member(buf: Uint8Array, r: ZipRecord): Member {
     return { kind: 'issue', name: r.name, code: 'encrypted', detail: `ZIP entry ${JSON.stringify(r.name)} is encrypted`, incomplete: true };
   }
   if (r.method === 0) return { kind: 'stored', name: r.name, bytes: data, ...truncated };
-  const decoder = DECODERS[r.method];
+  const decoder = SEVEN_ZIP_ZIP_METHODS.has(r.method) ? sevenZipZipDecoder(zipEntryFacts(buf, r)) : DECODERS[r.method];
   if (!decoder) {
     const what = METHOD_NAMES[r.method] ?? `method ${r.method}`;
     return { kind: 'issue', name: r.name, code: 'unsupported', detail: `ZIP entry ${JSON.stringify(r.name)} uses ${what} compression, which Vigil cannot decode yet`, incomplete: true };

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { detectContainer, type Scanner } from '../../../src/engine/index.js';
-import { BODY_MARKER, buildTar, buildZip, fakePe, gzip, HASHED, testScanner, writeTestDatabase } from './samples.js';
+import { BODY_MARKER, buildCpio, buildTar, buildZip, fakePe, gzip, HASHED, testScanner, writeTestDatabase, type CpioVariant } from './samples.js';
 
 let dir: string;
 let scanner: Scanner;
@@ -57,9 +57,9 @@ describe('ZIP', () => {
     expect(names(await scanner.scanStream(Readable.from([big.subarray(0, 1000), big.subarray(1000)]), { path: 'up' }))).toEqual(['Test.Container.Hash @ up//payload.bin']);
   });
 
-  it('reports Deflate64 and Implode members as unsupported (incomplete), and encrypted members as encrypted', async () => {
+  it('reports members of methods Vigil cannot decode (PPMd) as unsupported (incomplete), and encrypted members as encrypted', async () => {
     const zip = buildZip([
-      { name: 'd64.bin', data: body, method: 9, compressed: Buffer.alloc(40, 1) },
+      { name: 'd64.bin', data: body, method: 98, compressed: Buffer.alloc(40, 1) },
       { name: 'secret.bin', data: body, encrypted: true },
     ]);
     const r = await scanner.scanBuffer(zip, { path: 'e.zip' });
@@ -122,5 +122,31 @@ describe('gzip, bzip2 and tar', () => {
     const plain = await scanner.scanFile(join(dir, 'plain.zip'));
     expect(plain.verdict).toBe('clean');
     expect(plain.containers).toBeUndefined();
+  });
+});
+
+describe('cpio', () => {
+  const variants: CpioVariant[] = ['bin-le', 'bin-be', 'odc', 'newc', 'crc'];
+  for (const variant of variants) {
+    it(`reads ${variant} archives: regular files only, odd sizes, padding and long names`, async () => {
+      const long = `${'dir/'.repeat(40)}known.bin`;
+      const cpio = buildCpio(variant, [
+        { name: 'folder', data: new Uint8Array(0), mode: 0o040755 },
+        { name: 'link', data: Buffer.from(BODY_MARKER), mode: 0o120777 },
+        { name: 'odd.txt', data: Buffer.from('odd') },
+        { name: long, data: HASHED },
+        { name: 'b.txt', data: body },
+      ]);
+      expect(detectContainer(cpio)).toBe('cpio');
+      const r = await all.scanBuffer(cpio, { path: 'a.cpio' });
+      // The symlink's target holds the body marker: found in the archive's raw bytes, never as a member.
+      expect(names(r)).toEqual(['Test.Container.Body @ a.cpio', 'Test.Container.Body @ a.cpio//b.txt', `Test.Container.Hash @ a.cpio//${long}`]);
+      expect(r.containers?.objects).toBe(3);
+    });
+  }
+
+  it('is not fooled by the two-byte binary magic alone', () => {
+    expect(detectContainer(Buffer.concat([Buffer.from([0xc7, 0x71]), Buffer.alloc(100, 0x41)]))).toBeNull();
+    expect(detectContainer(Buffer.from('070707 is just text here, not an archive header at all, surely not one'))).toBeNull();
   });
 });

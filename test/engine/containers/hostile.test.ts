@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS, heldBound, type ScanLimits, type ScanResult } from '../../../src/engine/index.js';
-import { BODY_MARKER, buildTar, buildZip, crc32, HASHED, testScanner } from './samples.js';
+import { BODY_MARKER, buildCpio, buildTar, buildZip, crc32, HASHED, testScanner } from './samples.js';
 import { writeTestDatabase } from './samples.js';
 
 const MiB = 1024 * 1024;
@@ -136,6 +136,21 @@ describe('overlapping entries', () => {
     const r = await (await testScanner(dir, { allMatch: true })).scanBuffer(overlappingZip(3, body), { path: 'o3.zip' });
     expect(r.issues?.some((i) => i.code === 'overlapping')).toBe(true);
     expect(sigs(r)).toContain('Test.Container.Body @ o3.zip//f0002');
+  });
+});
+
+describe('cpio sizes', () => {
+  it('reads a cpio member that claims 4 GB to the end of the archive, sizing nothing from the claim', async () => {
+    const cpio = buildCpio('newc', [{ name: 'huge.bin', data: HASHED }]);
+    // c_filesize of the first header (after the 6-byte magic and six 8-digit fields).
+    cpio.write('FFFFFFF0', 6 + 6 * 8, 'latin1');
+    const r = await (await testScanner(dir)).scanBuffer(cpio, { path: 'claim.cpio' });
+    expect(r.issues?.map((i) => i.code)).toEqual(['truncated', 'truncated']);
+    expect(r.containers?.peakBytesHeld ?? 0).toBe(0);
+    const bin = buildCpio('bin-le', [{ name: 'k.bin', data: HASHED }]);
+    bin.writeUInt16LE(0xffff, 22);
+    const r2 = await (await testScanner(dir)).scanBuffer(bin, { path: 'claim2.cpio' });
+    expect([r2.verdict, r2.issues?.[0]?.code]).toEqual(['clean', 'truncated']);
   });
 });
 

@@ -189,3 +189,114 @@ export function writeTestDatabase(dir: string): void {
 export async function testScanner(dir: string, options: Omit<ScannerOptions, 'databases'> = {}): Promise<Scanner> {
   return createScanner({ databases: [dir], cacheDir: false, ...options });
 }
+
+export type CpioVariant = 'bin-le' | 'bin-be' | 'odc' | 'newc' | 'crc';
+
+export interface CpioEntrySpec {
+  name: string;
+  data: Uint8Array;
+  /** c_mode; a regular file (0100644) by default. */
+  mode?: number;
+}
+
+/** Builds a cpio archive (cpio(5)) of one of the four variants, ending with the `TRAILER!!!` member. */
+export function buildCpio(variant: CpioVariant, entries: CpioEntrySpec[]): Buffer {
+  const parts: Buffer[] = [];
+  let offset = 0;
+  const push = (b: Buffer) => {
+    parts.push(b);
+    offset += b.length;
+  };
+  const padTo = (align: number) => {
+    const rem = offset % align;
+    if (rem) push(Buffer.alloc(align - rem));
+  };
+  const all = [...entries, { name: 'TRAILER!!!', data: new Uint8Array(0), mode: 0 }];
+  all.forEach((e, i) => {
+    const name = Buffer.from(`${e.name}\0`);
+    const mode = e.mode ?? 0o100644;
+    const size = e.data.length;
+    if (variant === 'bin-le' || variant === 'bin-be') {
+      const h = Buffer.alloc(26);
+      const words = [0o070707, 1, i + 1, mode, 0, 0, 1, 0, 0, 0, name.length, Math.floor(size / 0x10000), size % 0x10000];
+      words.forEach((w, k) => (variant === 'bin-le' ? h.writeUInt16LE(w, k * 2) : h.writeUInt16BE(w, k * 2)));
+      push(h);
+      push(name);
+      padTo(2);
+      push(Buffer.from(e.data));
+      padTo(2);
+    } else if (variant === 'odc') {
+      const o = (n: number, w: number) => n.toString(8).padStart(w, '0');
+      push(Buffer.from(`070707${o(1, 6)}${o(i + 1, 6)}${o(mode, 6)}${o(0, 6)}${o(0, 6)}${o(1, 6)}${o(0, 6)}${o(0, 11)}${o(name.length, 6)}${o(size, 11)}`));
+      push(name);
+      push(Buffer.from(e.data));
+    } else {
+      const x = (n: number) => n.toString(16).toUpperCase().padStart(8, '0');
+      const check = variant === 'crc' ? [...e.data].reduce((s, b) => (s + b) >>> 0, 0) : 0;
+      push(Buffer.from(`${variant === 'crc' ? '070702' : '070701'}${x(i + 1)}${x(mode)}${x(0)}${x(0)}${x(1)}${x(0)}${x(size)}${x(0)}${x(0)}${x(0)}${x(0)}${x(name.length)}${x(check)}`));
+      push(name);
+      padTo(4);
+      push(Buffer.from(e.data));
+      padTo(4);
+    }
+  });
+  return Buffer.concat(parts);
+}
+
+/**
+ * SZDD (MS-DOS COMPRESS.EXE): magic, mode 'A', the missing last character of the name, the
+ * uncompressed size, then LZSS data; written here with literals only (every flag bit 1).
+ */
+export function buildSzdd(data: Uint8Array): Buffer {
+  const head = Buffer.from([0x53, 0x5a, 0x44, 0x44, 0x88, 0xf0, 0x27, 0x33, 0x41, 0x5f, 0, 0, 0, 0]);
+  head.writeUInt32LE(data.length, 10);
+  const body: number[] = [];
+  for (let i = 0; i < data.length; i += 8) body.push(0xff, ...data.subarray(i, i + 8));
+  return Buffer.concat([head, Buffer.from(body)]);
+}
+
+/**
+ * RAR 4.x (RAR technote 2.x-4.x) with stored members (method 0x30): marker block, archive header,
+ * a file header per member (flag 0x04: encrypted), end of archive. Header CRCs are the low 16 bits
+ * of the CRC-32 of the header from its type byte.
+ */
+export function buildRar4(entries: { name: string; data: Uint8Array; encrypted?: boolean }[]): Buffer {
+  const block = (type: number, flags: number, rest: Buffer) => {
+    const h = Buffer.concat([Buffer.from([type]), u16(flags), u16(7 + rest.length), rest]);
+    return Buffer.concat([u16(crc32(h) & 0xffff), h]);
+  };
+  const parts = [Buffer.from([0x52, 0x61, 0x72, 0x21, 0x1a, 0x07, 0x00]), block(0x73, 0, Buffer.alloc(6))];
+  for (const e of entries) {
+    const name = Buffer.from(e.name);
+    const rest = Buffer.concat([u32(e.data.length), u32(e.data.length), Buffer.from([3]), u32(crc32(e.data)), u32(0x5a210000), Buffer.from([20, 0x30]), u16(name.length), u32(0x20), name]);
+    parts.push(block(0x74, 0x8000 | (e.encrypted ? 0x04 : 0), rest), Buffer.from(e.data));
+  }
+  parts.push(block(0x7b, 0x4000, Buffer.alloc(0)));
+  return Buffer.concat(parts);
+}
+
+/** Makes an archive with 7-Zip itself (`7z-wasm`, in memory): `type` 7z, zip, ...; `args` extra switches (`-mm=Deflate64`, `-pSECRET -mhe`). */
+export async function sevenZipArchive(type: string, files: { name: string; data: Uint8Array }[], args: string[] = []): Promise<Buffer> {
+  const { default: pkg } = await import('7z-wasm');
+  const exitCode = process.exitCode;
+  const sz = await pkg.default({ print: () => {}, printErr: () => {}, stdin: () => 0 });
+  try {
+    sz.FS.mkdir('/src');
+    for (const f of files) {
+      const parts = f.name.split('/');
+      for (let i = 1; i < parts.length; i++) {
+        try {
+          sz.FS.mkdir(`/src/${parts.slice(0, i).join('/')}`);
+        } catch {
+          // already made for an earlier file
+        }
+      }
+      sz.FS.writeFile(`/src/${f.name}`, f.data);
+    }
+    sz.FS.chdir('/src');
+    sz.callMain(['a', `-t${type}`, '/out.arc', ...files.map((f) => f.name), ...args, '-bso0', '-bsp0', '-y']);
+    return Buffer.from(sz.FS.readFile('/out.arc'));
+  } finally {
+    process.exitCode = exitCode;
+  }
+}
