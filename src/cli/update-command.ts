@@ -4,11 +4,13 @@
  * its transparency log, installed atomically (docs/update-client.md).
  *
  * Exit codes: 0 updated or already current (or rolled back), 2 error or refusal, 3 refused by the
- * vendor's jurisdiction policy (EXIT_POLICY_DENIED).
+ * vendor's jurisdiction policy (EXIT_POLICY_DENIED). The vendor's signed policy notices are shown
+ * with a refusal and after a delivery that came with one; a notice that does not verify is said to,
+ * and its text is not shown as the vendor's.
  */
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { agentDirPath, rollbackUpdate, runUpdate, UpdateClientError, type DownloadProgress, type Notified, type UpdateOutcome } from '../agent/index.js';
+import { agentDirPath, rollbackUpdate, runUpdate, UpdateClientError, type DownloadProgress, type Notified, type PolicyNotice, type UpdateOutcome } from '../agent/index.js';
 import { EXIT_CLEAN, EXIT_ERROR, EXIT_POLICY_DENIED, reportError } from './exit-codes.js';
 import { formatDecision } from './license-report.js';
 
@@ -57,7 +59,21 @@ function notifiedLine(n: Notified | undefined): string | undefined {
   return n.pid !== undefined ? `Told the daemon (pid ${n.pid}) to reload.` : `WARNING: ${n.error}; the daemon reloads on its next SIGUSR2 or restart.`;
 }
 
+/** A notice of the vendor's policy, as lines: the signed text, or why it cannot be shown as the vendor's. */
+function noticeLines(n: PolicyNotice, heading: string): string[] {
+  if (!n.verified) return [`WARNING: a policy notice came with this answer but cannot be verified: ${n.problem}. It is not shown as the vendor's.`];
+  const lines = [heading, ...formatDecision(n.decision, 'signature updates')];
+  if (n.whatToDo !== undefined) lines.push('  What to do:'.padEnd(16) + n.whatToDo);
+  lines.push('  Signed:'.padEnd(16) + `by the vendor key pinned at activation (${n.keyId.slice(0, 16)}...)${n.issuedAt ? `, issued ${n.issuedAt}` : ''}`);
+  return lines;
+}
+
+function noticeJson(n: PolicyNotice): Record<string, unknown> {
+  return n.verified ? { verified: true, decision: n.decision, what_to_do: n.whatToDo ?? null, issued_at: n.issuedAt ?? null, key_id: n.keyId } : { verified: false, problem: n.problem };
+}
+
 function printOutcome(o: UpdateOutcome): void {
+  for (const n of o.notices) for (const line of noticeLines(n, 'Notice from the vendor, signed (this did not stop the update):')) (n.verified ? process.stdout : process.stderr).write(`${line}\n`);
   if (o.status === 'current') out(`Already current: release ${o.release} in ${o.databaseDir}.`);
   else out(`Updated to release ${o.release}${o.previous !== undefined ? ` from release ${o.previous}` : ''} (${o.via === 'delta' ? 'delta' : 'full image'}, ${o.downloadedBytes} bytes) in ${o.databaseDir}.`);
   if (o.deltaFailed) out(`The delta was not used (${o.deltaFailed}); the full image was.`);
@@ -82,6 +98,8 @@ function outcomeJson(o: UpdateOutcome): Record<string, unknown> {
     leaf_index: o.leafIndex,
     downloaded_bytes: o.downloadedBytes,
     notified: o.notified ?? null,
+    sent_activation: o.sentActivation,
+    notices: o.notices.map(noticeJson),
   };
 }
 
@@ -90,11 +108,17 @@ function reportUpdateError(e: unknown, json: boolean): number {
   if (!(e instanceof UpdateClientError)) return reportError(e);
   const code = e.code === 'POLICY_DENIED' ? EXIT_POLICY_DENIED : EXIT_ERROR;
   if (json) {
-    out(JSON.stringify({ status: e.code === 'POLICY_DENIED' ? 'policy_denied' : 'error', error: { code: e.code, message: e.message, ...(e.decision ? { decision: e.decision } : {}) } }));
+    out(JSON.stringify({ status: e.code === 'POLICY_DENIED' ? 'policy_denied' : 'error', error: { code: e.code, message: e.message, ...(e.decision ? { decision: e.decision } : {}), ...(e.notice ? { notice: noticeJson(e.notice) } : {}) } }));
     return code;
   }
   process.stderr.write(`ERROR: ${e.message}\n`);
-  if (e.decision) for (const line of formatDecision(e.decision, 'signature updates')) process.stderr.write(`${line}\n`);
+  const lines: string[] = [];
+  if (e.notice?.verified) lines.push(...noticeLines(e.notice, 'Notice from the vendor, signed:'));
+  else {
+    if (e.notice) lines.push(...noticeLines(e.notice, ''));
+    if (e.decision) lines.push(...(e.notice ? ["The server's decision, unsigned:"] : []), ...formatDecision(e.decision, 'signature updates'));
+  }
+  for (const line of lines) process.stderr.write(`${line}\n`);
   if (e.code !== 'BAD_ARGUMENT' && e.code !== 'NO_SOURCE' && e.code !== 'NO_TRUSTED_ROOT' && e.code !== 'NO_ROLLBACK') process.stderr.write('The installed database was kept.\n');
   return code;
 }

@@ -70,3 +70,4 @@ export type {
 } from './license-file.js';
 export * from './tlog/index.js';
 export * from './image-delta.js';
+export * from './policy-notice.js';

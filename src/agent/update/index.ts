@@ -6,3 +6,4 @@ export { LOG_BUNDLE_MAX_BYTES, LOG_MAX_BUNDLES_SCANNED } from './log-check.js';
 export { TRUSTED_ROOT_MAX_BYTES } from './tuf-refresh.js';
 export { readInstallState, type InstallState, type KnownRelease } from './installed-database.js';
 export { notifyDaemon, rollbackUpdate, runUpdate, type Notified, type RollbackOutcome, type UpdateOptions, type UpdateOutcome } from './update-client.js';
+export { POLICY_NOTICE_FORMAT, POLICY_NOTICE_HEADER, POLICY_NOTICE_MAX_CHARS, POLICY_NOTICE_SIGNATURE_PREFIX, readNoticeHeader, readPolicyNotice, type NoticeTrust, type PolicyNotice } from './policy-notice.js';

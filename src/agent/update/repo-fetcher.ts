@@ -6,7 +6,10 @@
  * - reports download progress,
  * - turns a 403 `policy_denied` answer into POLICY_DENIED with the decision (kept in
  *   `policyRefusal` too, since tuf-js rewraps some errors as text),
- * - answers a missing file as tuf-js expects (DownloadHTTPError 404: no newer root version).
+ * - answers a missing file as tuf-js expects (DownloadHTTPError 404: no newer root version),
+ * - sends the activation credential when given one (the vendor's server only; redirects are then
+ *   not followed, so the secret never goes to another address), and collects the signed policy
+ *   notices of the answers (policy-notice.ts).
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -16,6 +19,7 @@ import { BaseFetcher } from 'tuf-js';
 import { DownloadHTTPError } from 'tuf-js/dist/error.js';
 import { readCappedText, readRefusal, transportFailure } from '../cloud-answer.js';
 import { describeAction } from '../license/policy-decision.js';
+import { POLICY_NOTICE_HEADER, readNoticeHeader, readPolicyNotice, type NoticeTrust, type PolicyNotice } from './policy-notice.js';
 import { UpdateClientError } from './update-error.js';
 
 /** The longest error answer read, to find a policy decision in it (bytes). */
@@ -37,6 +41,10 @@ export interface DownloadProgress {
 export interface RepoFetcherOptions {
   onProgress?: (progress: DownloadProgress) => void;
   userAgent?: string;
+  /** `Authorization: Activation <id>.<secret>`, sent with every http(s) request (server sources only). */
+  authorization?: string;
+  /** Verifies the policy notices of the answers; without it they are reported as unverifiable. */
+  noticeTrust?: NoticeTrust;
 }
 
 type ByteStream = ReadableStream<Uint8Array<ArrayBuffer>>;
@@ -46,6 +54,9 @@ export class RepoFetcher extends BaseFetcher {
   policyRefusal: UpdateClientError | undefined;
   /** The last failure of ours a fetch threw (tuf-js rewraps some as text). */
   lastFailure: UpdateClientError | undefined;
+  /** The notices delivered files came with (a `notice` decision), one per distinct notice. */
+  readonly notices: PolicyNotice[] = [];
+  private readonly noticeKeys = new Set<string>();
   private readonly expected = new Map<string, number>();
 
   constructor(private readonly options: RepoFetcherOptions = {}) {
@@ -103,11 +114,24 @@ export class RepoFetcher extends BaseFetcher {
     const timeout = url.includes('/targets/') ? TARGET_TIMEOUT_MS : REQUEST_TIMEOUT_MS;
     let response: Response;
     try {
-      response = await fetch(url, { signal: AbortSignal.timeout(timeout), headers: this.options.userAgent ? { 'user-agent': this.options.userAgent } : {} });
+      const authorization = this.options.authorization;
+      response = await fetch(url, {
+        signal: AbortSignal.timeout(timeout),
+        headers: { ...(this.options.userAgent ? { 'user-agent': this.options.userAgent } : {}), ...(authorization ? { authorization } : {}) },
+        ...(authorization ? { redirect: 'manual' as const } : {}),
+      });
     } catch (e) {
       const failure = transportFailure(e, new URL(url));
       if (failure.timeout) throw new UpdateClientError('TIMEOUT', `no answer from ${url} within ${timeout / 1000} s`, { cause: e });
       throw new UpdateClientError('UNREACHABLE', `cannot reach ${new URL(url).origin}: ${failure.why}`, { cause: e });
+    }
+    if (this.options.authorization && response.status >= 300 && response.status < 400) {
+      await response.body?.cancel().catch(() => undefined);
+      throw new UpdateClientError('FETCH_FAILED', `${url} answered HTTP ${response.status} (a redirect): with this machine's activation, Vigil does not follow redirects, so its secret goes to no other address; give the address it redirects to as --server`);
+    }
+    if (this.options.authorization && response.status === 401) {
+      await response.body?.cancel().catch(() => undefined);
+      throw new UpdateClientError('FETCH_FAILED', `the server refused this machine's activation (HTTP 401): it was deactivated or its license ended; see "vigil license status", or "vigil license refresh"`);
     }
     if (response.status === 403) {
       const text = await readCappedText(response, ERROR_ANSWER_MAX_BYTES, (why) => new UpdateClientError('FETCH_FAILED', why)).catch(() => '');
@@ -120,7 +144,8 @@ export class RepoFetcher extends BaseFetcher {
       const refusal = readRefusal(response, parsed);
       if (refusal.code === 'policy_denied') {
         const what = describeAction(refusal.decision?.action, 'signature updates');
-        this.policyRefusal = new UpdateClientError('POLICY_DENIED', `the vendor's policy stops ${what} here: ${refusal.message}`, refusal.decision ? { decision: refusal.decision } : {});
+        const notice = readPolicyNotice((parsed as { error?: { notice?: unknown } } | undefined)?.error?.notice, this.options.noticeTrust);
+        this.policyRefusal = new UpdateClientError('POLICY_DENIED', `the vendor's policy stops ${what} here: ${refusal.message}`, { ...(refusal.decision ? { decision: refusal.decision } : {}), ...(notice ? { notice } : {}) });
         throw this.policyRefusal;
       }
     }
@@ -128,7 +153,17 @@ export class RepoFetcher extends BaseFetcher {
       await response.body?.cancel().catch(() => undefined);
       throw new DownloadHTTPError(`${url} answered HTTP ${response.status}`, response.status);
     }
+    this.keepNotice(readNoticeHeader(response.headers.get(POLICY_NOTICE_HEADER), this.options.noticeTrust));
     return response.body as ByteStream;
+  }
+
+  /** One notice per distinct content: an update fetches several files under one decision. */
+  private keepNotice(notice: PolicyNotice | undefined): void {
+    if (notice === undefined) return;
+    const key = notice.verified ? JSON.stringify([notice.decision.action, notice.decision.rule, notice.decision.decision]) : notice.problem;
+    if (this.noticeKeys.has(key)) return;
+    this.noticeKeys.add(key);
+    this.notices.push(notice);
   }
 }
 

@@ -10,12 +10,13 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TargetFile } from '@tufjs/models';
 import { Database } from '../../engine/index.js';
-import { applyImageDelta, NOTE_MAX_BYTES } from '../../protocol/index.js';
+import { applyImageDelta, importPublicKeyPem, NOTE_MAX_BYTES } from '../../protocol/index.js';
 import { ensureAgentDir } from '../agent-dir.js';
 import { writeFileAtomic } from '../atomic-file.js';
-import { readActivation } from '../license/license-state.js';
+import { readActivation, type ActivationRecord } from '../license/license-state.js';
 import { asideName, installedRelease, installImage, readInstallState, removeAsideFiles, rollbackImage, type KnownRelease } from './installed-database.js';
 import { checkLog } from './log-check.js';
+import type { NoticeTrust, PolicyNotice } from './policy-notice.js';
 import { RepoFetcher, type DownloadProgress } from './repo-fetcher.js';
 import { mirrorSource, serverSource, type RepoSource } from './repo-source.js';
 import { refreshMetadata, type TrustedMetadata } from './tuf-refresh.js';
@@ -62,6 +63,10 @@ export interface UpdateOutcome {
   leafIndex: number;
   downloadedBytes: number;
   notified: Notified | undefined;
+  /** Whether this machine's activation credential was sent (to the server it was activated with). */
+  sentActivation: boolean;
+  /** Notices the vendor's policy attached to what was delivered (a `notice` decision): shown, nothing stopped. */
+  notices: PolicyNotice[];
 }
 
 export interface RollbackOutcome {
@@ -71,18 +76,37 @@ export interface RollbackOutcome {
   notified: Notified | undefined;
 }
 
-function resolveSource(options: UpdateOptions): RepoSource {
-  if (options.server !== undefined && options.mirror !== undefined) throw new UpdateClientError('BAD_ARGUMENT', 'give --server or --mirror, not both');
-  if (options.mirror !== undefined) return mirrorSource(options.mirror);
-  if (options.server !== undefined) return serverSource(options.server);
-  let server: string | undefined;
+function loadActivation(agentDir: string): ActivationRecord | undefined {
   try {
-    server = readActivation(options.agentDir)?.server;
+    return readActivation(agentDir);
   } catch (e) {
-    throw new UpdateClientError('STATE_CORRUPT', `cannot read the license activation for its server: ${(e as Error).message}`, { cause: e });
+    throw new UpdateClientError('STATE_CORRUPT', `cannot read the license activation: ${(e as Error).message}`, { cause: e });
   }
+}
+
+const sameServer = (a: string, b: string) => a.replace(/\/+$/, '') === b.replace(/\/+$/, '');
+
+/**
+ * Where from, and with which credential. The activation's credential goes only to the server the
+ * machine was activated with (its policy gate decides on it, docs/update-client.md); a mirror, or
+ * another --server, gets no secret.
+ */
+function resolveSource(options: UpdateOptions): { source: RepoSource; activation: ActivationRecord | undefined } {
+  if (options.server !== undefined && options.mirror !== undefined) throw new UpdateClientError('BAD_ARGUMENT', 'give --server or --mirror, not both');
+  if (options.mirror !== undefined) return { source: mirrorSource(options.mirror), activation: undefined };
+  const activation = loadActivation(options.agentDir);
+  const server = options.server ?? activation?.server;
   if (server === undefined) throw new UpdateClientError('NO_SOURCE', 'where from? give --server URL or --mirror REPO (this agent has no license activation to take the server from)');
-  return serverSource(server);
+  const source = serverSource(server);
+  return { source, activation: activation && sameServer(activation.server, server) ? activation : undefined };
+}
+
+function noticeTrust(activation: ActivationRecord): NoticeTrust | undefined {
+  try {
+    return { key: importPublicKeyPem(activation.vendor_key_pem), keyId: activation.vendor_key_id, activationId: activation.activation_id };
+  } catch {
+    return undefined; // readActivation checked the key; a notice is then reported as unverifiable
+  }
 }
 
 /** Engine check: a verified image must also load, or it is not installed. */
@@ -133,11 +157,16 @@ export function notifyDaemon(pidFile: string): Notified {
 }
 
 export async function runUpdate(options: UpdateOptions): Promise<UpdateOutcome> {
-  const source = resolveSource(options);
+  const { source, activation } = resolveSource(options);
   const paths = updatePaths(options.agentDir);
   const dbDir = options.databaseDir ?? defaultDatabaseDir(options.agentDir);
   const now = options.now ?? (() => new Date());
-  const fetcher = new RepoFetcher(options.onProgress ? { onProgress: options.onProgress } : {});
+  const trust = activation ? noticeTrust(activation) : undefined;
+  const fetcher = new RepoFetcher({
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    ...(activation ? { authorization: `Activation ${activation.activation_id}.${activation.secret}` } : {}),
+    ...(trust ? { noticeTrust: trust } : {}),
+  });
   const trustedRootFile = options.trustedRootFile;
   ensureAgentDir(paths.stateDir);
   const unlock = acquireUpdateLock(paths.lock);
@@ -174,6 +203,8 @@ export async function runUpdate(options: UpdateOptions): Promise<UpdateOutcome> 
       targetsVersion: trusted.targetsVersion,
       checkpoint: { origin: log.checkpoint.origin, size: log.checkpoint.size, time: log.checkpoint.time.toISOString() },
       leafIndex: log.leafIndex,
+      sentActivation: activation !== undefined,
+      notices: fetcher.notices,
     };
     const keepVerified = () => {
       trusted.commit();

@@ -5,6 +5,7 @@
  * left as it was.
  */
 import type { PolicyDecision } from '../license/policy-decision.js';
+import type { PolicyNotice } from './policy-notice.js';
 
 export type UpdateClientErrorCode =
   // the command line or the agent's state
@@ -38,11 +39,14 @@ export class UpdateClientError extends Error {
   constructor(
     readonly code: UpdateClientErrorCode,
     message: string,
-    options?: ErrorOptions & { decision?: PolicyDecision },
+    options?: ErrorOptions & { decision?: PolicyDecision; notice?: PolicyNotice },
   ) {
     super(message, options);
     if (options?.decision) this.decision = options.decision;
+    if (options?.notice) this.notice = options.notice;
   }
-  /** POLICY_DENIED: the decision the cloud gave. */
+  /** POLICY_DENIED: the decision the cloud gave (unsigned). */
   decision?: PolicyDecision;
+  /** POLICY_DENIED: the signed notice that came with it, verified or why not. */
+  notice?: PolicyNotice;
 }

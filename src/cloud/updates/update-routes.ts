@@ -4,18 +4,28 @@
  * that `vigil cloud repo export` writes, so a CDN or a static server can take over. Operators and
  * auditors: the list of releases. Operators, in a process given the update keys: refreshing the
  * timestamp and rotating a role's keys.
+ *
+ * An endpoint that presents its activation passes the jurisdiction policy (update-gate.ts) on
+ * `metadata/timestamp.json` (action `update`) and on targets (`download`): a deny is 403
+ * `policy_denied` with the decision and a signed notice; a notice delivers the file with the signed
+ * notice in the `Vigil-Policy-Notice` header. Gated answers are private to the endpoint, and those
+ * two routes answer `Vary: Authorization`, so no shared cache hands one caller's answer to another.
  */
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { actorFor } from '../accounts/accounts.js';
+import type { Principal } from '../auth/roles.js';
 import { HttpError, notFound } from '../http/http-error.js';
 import { definePublicRoute, defineRoute, type AnyRoute } from '../http/route.js';
 import type { CloudServices } from '../services.js';
+import { deniedError } from '../licensing/license-gate.js';
 import type { KeyVault } from './key-vault.js';
+import { POLICY_NOTICE_HEADER } from './policy-notice.js';
 import { readLogFile, readMetadataFile, readTargetFile, type RepositoryFile } from './repository-files.js';
 import { TUF_ROLES, type UpdateConfig } from './update-config.js';
 import { UpdateError } from './update-error.js';
+import { UpdateGate, type UpdateAction } from './update-gate.js';
 import { UpdateRepository } from './update-repository.js';
 import { listReleases } from './update-state.js';
 
@@ -25,10 +35,14 @@ const IMMUTABLE = 'public, max-age=31536000, immutable';
 
 const fileParams = z.strictObject({ file: z.string().min(1).max(300) });
 
-function sendFile(request: FastifyRequest, reply: FastifyReply, file: RepositoryFile | undefined, what: string): Buffer | FastifyReply {
+/** The message of a refusal, per action ("... is not allowed (since ...): reason"). */
+const REFUSED: Record<UpdateAction, string> = { update: 'updating signatures', download: 'downloading signature databases' };
+
+function sendFile(request: FastifyRequest, reply: FastifyReply, file: RepositoryFile | undefined, what: string, gated = false): Buffer | FastifyReply {
   if (!file) throw notFound(what);
   const etag = `"${createHash('sha256').update(file.data).digest('hex').slice(0, 32)}"`;
-  reply.header('cache-control', file.immutable ? IMMUTABLE : `public, max-age=${MUTABLE_MAX_AGE_SECONDS}`);
+  const maxAge = file.immutable ? IMMUTABLE : `public, max-age=${MUTABLE_MAX_AGE_SECONDS}`;
+  reply.header('cache-control', gated ? maxAge.replace('public', 'private') : maxAge);
   reply.header('etag', etag);
   reply.header('access-control-allow-origin', '*');
   if (request.headers['if-none-match'] === etag) return reply.status(304).send();
@@ -49,9 +63,27 @@ export interface UpdateRouteOptions {
   /** The update keys; without them the operator routes that sign are not offered. */
   vault?: KeyVault;
   config?: Partial<UpdateConfig>;
+  /** How long identical gate decisions are represented by their first audit record (ms); default UPDATE_DECISION_RECORD_MS. */
+  decisionRecordMs?: number;
 }
 
 export function updateRoutes(s: CloudServices, options: UpdateRouteOptions = {}): AnyRoute[] {
+  const gate = new UpdateGate(s, options.decisionRecordMs);
+  /**
+   * Passes the gate when the caller presented an activation; true when the answer is gated. A deny
+   * throws 403 policy_denied with the decision and the signed notice; a notice rides in a header.
+   */
+  const gateRequest = async (principal: Principal | null, action: UpdateAction, request: FastifyRequest, reply: FastifyReply): Promise<boolean> => {
+    reply.header('vary', 'Authorization');
+    if (!principal?.activation) return false;
+    const { decision, notice } = await gate.pass({ ...principal, activation: principal.activation }, action, request.ip);
+    if (decision.decision === 'deny') {
+      const refused = deniedError(decision, REFUSED[action]);
+      throw new HttpError(refused.statusCode, refused.code, refused.message, [], { 'cache-control': 'private, no-store', vary: 'Authorization' }, { ...refused.extra, notice });
+    }
+    if (notice) reply.header(POLICY_NOTICE_HEADER, Buffer.from(JSON.stringify(notice), 'utf8').toString('base64'));
+    return true;
+  };
   const routes: AnyRoute[] = [
     definePublicRoute({
       method: 'GET',
@@ -61,7 +93,11 @@ export function updateRoutes(s: CloudServices, options: UpdateRouteOptions = {})
       roles: 'public',
       params: fileParams,
       produces: 'application/json',
-      handler: async ({ params, request, reply }) => sendFile(request, reply, await readMetadataFile(s.store, params.file), `metadata ${params.file}`),
+      handler: async ({ params, principal, request, reply }) => {
+        // TUF 5.4: every update starts with the timestamp, so that is where `update` is asked.
+        const gated = params.file === 'timestamp.json' && (await gateRequest(principal, 'update', request, reply));
+        return sendFile(request, reply, await readMetadataFile(s.store, params.file), `metadata ${params.file}`, gated);
+      },
     }),
     definePublicRoute({
       method: 'GET',
@@ -71,7 +107,10 @@ export function updateRoutes(s: CloudServices, options: UpdateRouteOptions = {})
       roles: 'public',
       params: fileParams,
       produces: 'application/octet-stream',
-      handler: async ({ params, request, reply }) => sendFile(request, reply, await readTargetFile(s.store, params.file), `target ${params.file}`),
+      handler: async ({ params, principal, request, reply }) => {
+        const gated = await gateRequest(principal, 'download', request, reply);
+        return sendFile(request, reply, await readTargetFile(s.store, params.file), `target ${params.file}`, gated);
+      },
     }),
     definePublicRoute({
       method: 'GET',
