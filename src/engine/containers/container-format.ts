@@ -2,14 +2,19 @@
  * Which container a byte string is, from its content only (magic numbers, checksums, structures at
  * the end), never from a file name; and the members each format hands to the tree walk.
  */
+import { binHexMembers, isBinHex } from './binhex.js';
 import { cpioMembers, detectCpio } from './cpio.js';
 import { bunzip2, gunzip } from './decoders.js';
+import { hasHtmlData, htmlDataMembers } from './html-data.js';
+import { detectMail, mailMembers, type MailFormat } from './mail.js';
 import type { Member, ReadBounds } from './member.js';
 import { detectSevenZipFormat, sevenZipMembers, type SevenZipFormat } from './seven-zip-archive.js';
+import { isRtf, rtfMembers } from './rtf.js';
 import { isTarHeader, tarMembers } from './tar.js';
+import { isTnef, tnefMembers } from './tnef.js';
 import { isZip, zipMembers } from './zip.js';
 
-export type ContainerFormat = 'zip' | 'gzip' | 'bzip2' | 'tar' | 'cpio' | SevenZipFormat;
+export type ContainerFormat = 'zip' | 'gzip' | 'bzip2' | 'tar' | 'cpio' | SevenZipFormat | MailFormat | 'tnef' | 'binhex' | 'rtf' | 'html-data';
 
 function startsWith(b: Uint8Array, bytes: number[], at = 0): boolean {
   if (b.length < at + bytes.length) return false;
@@ -31,7 +36,13 @@ export function detectContainer(b: Uint8Array): ContainerFormat | null {
   if (detectCpio(b)) return 'cpio';
   const sevenZip = detectSevenZipFormat(b);
   if (sevenZip) return sevenZip;
+  if (isTnef(b)) return 'tnef';
+  if (isBinHex(b)) return 'binhex';
+  if (isRtf(b)) return 'rtf';
+  const mail = detectMail(b);
+  if (mail) return mail;
   if (isZip(b)) return 'zip';
+  if (hasHtmlData(b)) return 'html-data';
   return null;
 }
 
@@ -47,6 +58,17 @@ export function containerMembers(format: ContainerFormat, b: Uint8Array, bounds:
       return zipMembers(b, bounds, heuristics);
     case 'cpio':
       return cpioMembers(b, bounds);
+    case 'mbox':
+    case 'mail':
+      return mailMembers(format, b, bounds);
+    case 'tnef':
+      return tnefMembers(b, bounds);
+    case 'binhex':
+      return binHexMembers(b, bounds);
+    case 'rtf':
+      return rtfMembers(b, bounds);
+    case 'html-data':
+      return htmlDataMembers(b, bounds);
     default:
       return sevenZipMembers(format, b, bounds);
   }
@@ -58,7 +80,8 @@ export const ZIP_TAIL_BYTES = 22 + 0xffff;
 /** True when the head of an input starts like a container (whose members would be unpacked). */
 export function looksLikeContainer(head: Uint8Array): boolean {
   return startsWith(head, GZIP_MAGIC) || startsWith(head, [0x42, 0x5a, 0x68]) || startsWith(head, [0x50, 0x4b, 0x03, 0x04]) || isTarHeader(head)
-    || detectCpio(head) !== null || detectSevenZipFormat(head) !== null;
+    || detectCpio(head) !== null || detectSevenZipFormat(head) !== null
+    || isTnef(head) || isBinHex(head) || isRtf(head) || detectMail(head) !== null || hasHtmlData(head);
 }
 
 /** True when the last bytes of an input hold what may be a ZIP end-of-central-directory record with entries. */
