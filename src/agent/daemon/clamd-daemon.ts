@@ -8,9 +8,12 @@
  * shutdown() stops accepting, lets requests in progress finish for up to SHUTDOWN_GRACE_MS, then
  * closes the rest and removes the socket and PID files.
  */
-import { chmodSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, createWriteStream, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import type { PassThrough } from 'node:stream';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable, type PassThrough } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { DEFAULT_LIMITS, formatProblem, type PoolTaskResult, type ScanResult } from '../../engine/index.js';
 import { VERSION_COMMANDS_LIST } from './clamd-command.js';
 import { ClientConnection, type ConnectionHost } from './client-connection.js';
@@ -19,7 +22,7 @@ import { DaemonError } from './daemon-error.js';
 import { ctime, DaemonLog } from './daemon-log.js';
 import { formatStats } from './daemon-stats.js';
 import { JobGate } from './job-gate.js';
-import { ScanEngine } from './scan-engine.js';
+import { POOL_MIN_FILE_SIZE, ScanEngine } from './scan-engine.js';
 
 /** How long SHUTDOWN waits for requests in progress before closing their connections. */
 export const SHUTDOWN_GRACE_MS = 5_000;
@@ -49,6 +52,9 @@ export class ClamdDaemon implements ConnectionHost {
   /** Settles when the daemon has shut down (SHUTDOWN, a signal, or shutdown()). */
   readonly stopped: Promise<void>;
   readonly addresses: ListenAddress[] = [];
+  /** The private folder of spooled INSTREAM data (made on first use), and how many streams went there. */
+  private spoolDir: string | null = null;
+  private spooled = 0;
 
   private constructor(
     readonly settings: DaemonSettings,
@@ -172,8 +178,42 @@ export class ClamdDaemon implements ConnectionHost {
     return this.gate.run(label, () => this.engine.scanFile(path, size, allMatch));
   }
 
-  scanStream(feed: PassThrough): Promise<ScanResult> {
-    return this.engine.streamScanner(false).scanStream(feed, { path: 'stream' });
+  /**
+   * INSTREAM data. A stream that ends within POOL_MIN_FILE_SIZE (the usual upload) is scanned here
+   * from memory; a longer one is spooled, as clamd does, to a file of its own (mode 0600) in a
+   * private temporary folder and scanned on the worker pool under the job gate like a SCAN of a
+   * file, so streams use every worker and MaxThreads/MaxQueue apply to them. The file is removed
+   * when the scan ends, and the folder at shutdown.
+   */
+  async scanStream(feed: PassThrough): Promise<ScanResult> {
+    const scanner = this.engine.streamScanner(false);
+    const head: Buffer[] = [];
+    let size = 0;
+    const chunks = feed[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+    for (;;) {
+      const next = await chunks.next();
+      if (next.done) return scanner.scanBuffer(Buffer.concat(head, size), { path: 'stream' });
+      head.push(next.value);
+      size += next.value.length;
+      if (size >= POOL_MIN_FILE_SIZE) break;
+    }
+    this.spoolDir ??= mkdtempSync(join(tmpdir(), 'vigil-daemon-streams-'));
+    const file = join(this.spoolDir, `stream-${++this.spooled}`);
+    try {
+      const all = (async function* () {
+        yield* head;
+        for (let next = await chunks.next(); !next.done; next = await chunks.next()) {
+          size += next.value.length;
+          yield next.value;
+        }
+      })();
+      await pipeline(Readable.from(all), createWriteStream(file, { flags: 'wx', mode: 0o600 }));
+      const outcome = await this.scanFile(file, size, false, 'stream');
+      if (!outcome.ok) throw new Error(outcome.message);
+      return outcome.result;
+    } finally {
+      rmSync(file, { force: true });
+    }
   }
 
   /** Loads the database again in the background; a failure keeps the old one and is logged. */
@@ -201,6 +241,7 @@ export class ClamdDaemon implements ConnectionHost {
       await Promise.all([...this.connections].map((c) => c.closed));
       clearTimeout(grace);
       await this.engine.close();
+      if (this.spoolDir) rmSync(this.spoolDir, { recursive: true, force: true });
       for (const a of this.addresses) if (a.kind === 'unix') rmSync(a.address, { force: true });
       if (this.settings.pidFile) rmSync(this.settings.pidFile, { force: true });
       this.log.info('Stopped');

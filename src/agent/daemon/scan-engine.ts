@@ -1,7 +1,8 @@
 /**
  * The daemon's view of the engine: one loaded database shared by every scan. Files go to a pool of
  * worker threads (the engine's ScanPool, the image in shared memory) or, when small, are scanned on
- * the main thread; streams are scanned on the main thread as their chunks arrive.
+ * the main thread; INSTREAM data of 256 KiB or more is spooled to a private file and goes the same
+ * way (clamd-daemon.ts), smaller streams are scanned on the main thread from memory.
  *
  * Reload: the new database is loaded beside the old one (in a worker thread when workers are on, so
  * clients keep being served); only when it loaded does it replace the old one. Scans already
