@@ -4,7 +4,7 @@
  * validating every part with unknown fields rejected) and feeds the OpenAPI document, so the
  * documentation cannot drift from what the server checks.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteShorthandOptions } from 'fastify';
 import type { ZodType } from 'zod';
 import type { Principal, Role } from '../auth/roles.js';
 import { HttpError, validationError } from './http-error.js';
@@ -37,6 +37,11 @@ interface RouteBase<B, Q, P, Who> {
   produces?: string;
   /** False for routes that must always answer (health probes). Default true. */
   rateLimited?: boolean;
+  /**
+   * Largest request body of this route, in bytes, when it is not the server's `bodyLimitBytes`
+   * (larger: 413). The caller's token and role are checked before such a body is read.
+   */
+  bodyLimit?: number;
   handler(ctx: RouteContext<B, Q, P, Who>): Promise<unknown>;
 }
 
@@ -77,20 +82,35 @@ function parsePart<T>(part: 'body' | 'query' | 'params', schema: ZodType<T> | un
   return result.data;
 }
 
+/** 401 for a refused or missing token, 403 for a role the route does not allow. */
+function checkCaller(route: AnyRoute, request: FastifyRequest): void {
+  if (request.authFailure !== null) {
+    throw new HttpError(401, 'unauthenticated', 'the bearer token is invalid, expired or revoked', [{ path: 'header.authorization', message: 'invalid token' }], { 'www-authenticate': 'Bearer error="invalid_token"' });
+  }
+  if (route.roles !== 'public') {
+    const principal = request.principal;
+    if (!principal) throw new HttpError(401, 'unauthenticated', 'a bearer token is required', [{ path: 'header.authorization', message: 'missing' }], { 'www-authenticate': 'Bearer' });
+    if (!route.roles.includes(principal.role)) throw new HttpError(403, 'forbidden', `role ${principal.role} may not ${route.method} ${route.url}`);
+  }
+}
+
 export function registerRoute(app: FastifyInstance, route: AnyRoute): void {
+  // A route that takes large bodies refuses a caller before reading (and buffering) the body.
+  const bodyOptions: Pick<RouteShorthandOptions, 'bodyLimit' | 'preParsing'> = {};
+  if (route.bodyLimit !== undefined) {
+    bodyOptions.bodyLimit = route.bodyLimit;
+    bodyOptions.preParsing = async (request) => {
+      checkCaller(route, request);
+    };
+  }
+  const config = { roles: route.roles, ...(route.rateLimited === false ? { rateLimit: false as const } : {}) };
   app.route({
     method: route.method,
     url: route.url,
-    config: { roles: route.roles, ...(route.rateLimited === false ? { rateLimit: false } : {}) },
+    config,
+    ...bodyOptions,
     handler: async (request, reply) => {
-      if (request.authFailure !== null) {
-        throw new HttpError(401, 'unauthenticated', 'the bearer token is invalid, expired or revoked', [{ path: 'header.authorization', message: 'invalid token' }], { 'www-authenticate': 'Bearer error="invalid_token"' });
-      }
-      if (route.roles !== 'public') {
-        const principal = request.principal;
-        if (!principal) throw new HttpError(401, 'unauthenticated', 'a bearer token is required', [{ path: 'header.authorization', message: 'missing' }], { 'www-authenticate': 'Bearer' });
-        if (!route.roles.includes(principal.role)) throw new HttpError(403, 'forbidden', `role ${principal.role} may not ${route.method} ${route.url}`);
-      }
+      checkCaller(route, request);
       const ctx = {
         params: parsePart('params', route.params, request.params),
         query: parsePart('query', route.query, request.query),

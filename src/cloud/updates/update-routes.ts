@@ -2,8 +2,9 @@
  * The update repository over HTTP. Public, unauthenticated and cacheable (DESIGN.md 5.4): the TUF
  * metadata, the targets, and the transparency log's checkpoint and tiles, byte for byte the files
  * that `vigil cloud repo export` writes, so a CDN or a static server can take over. Operators and
- * auditors: the list of releases. Operators, in a process given the update keys: refreshing the
- * timestamp and rotating a role's keys.
+ * auditors: the list of releases. Operators, in a process given the update keys: publishing a
+ * release from uploaded sources (release-upload.ts; the same publication as the CLI's), refreshing
+ * the timestamp and rotating a role's keys.
  *
  * An endpoint that presents its activation passes the jurisdiction policy (update-gate.ts) on
  * `metadata/timestamp.json` (action `update`) and on targets (`download`): a deny is 403
@@ -22,6 +23,7 @@ import type { CloudServices } from '../services.js';
 import { deniedError } from '../licensing/license-gate.js';
 import type { KeyVault } from './key-vault.js';
 import { POLICY_NOTICE_HEADER } from './policy-notice.js';
+import { compileUploadedSources, MAX_REPORTED_PROBLEMS, RELEASE_BODY_LIMIT_BYTES, releaseUploadBody, SourceProblems, type ReleaseUpload } from './release-upload.js';
 import { readLogFile, readMetadataFile, readTargetFile, type RepositoryFile } from './repository-files.js';
 import { TUF_ROLES, type UpdateConfig } from './update-config.js';
 import { UpdateError } from './update-error.js';
@@ -59,12 +61,28 @@ function asHttpError(e: unknown): never {
   throw e;
 }
 
+/** Sources that do not compile: 400 with every problem by file and line (`error.problems`); nothing is published. */
+function asSourcesError(sources: ReleaseUpload['sources']) {
+  return (e: unknown): never => {
+    if (!(e instanceof SourceProblems)) throw e;
+    const indexOf = (file: string) => sources.findIndex((s) => file === s.name || file.startsWith(`${s.name}:`) || file.startsWith(`${s.name}/`));
+    const problems = e.problems.slice(0, MAX_REPORTED_PROBLEMS);
+    const details = problems.map((p) => {
+      const i = indexOf(p.file);
+      return { path: i < 0 ? 'body.sources' : `body.sources.${i}`, message: `${p.line > 0 ? `${p.file}:${p.line}` : p.file}: ${p.code}: ${p.message}` };
+    });
+    throw new HttpError(400, 'invalid_request', e.message, details, {}, { problems });
+  };
+}
+
 export interface UpdateRouteOptions {
   /** The update keys; without them the operator routes that sign are not offered. */
   vault?: KeyVault;
   config?: Partial<UpdateConfig>;
   /** How long identical gate decisions are represented by their first audit record (ms); default UPDATE_DECISION_RECORD_MS. */
   decisionRecordMs?: number;
+  /** Largest body of `POST /v1/updates/releases`, in bytes; default RELEASE_BODY_LIMIT_BYTES (256 MiB). */
+  releaseBodyLimitBytes?: number;
 }
 
 export function updateRoutes(s: CloudServices, options: UpdateRouteOptions = {}): AnyRoute[] {
@@ -147,7 +165,25 @@ export function updateRoutes(s: CloudServices, options: UpdateRouteOptions = {})
   const vault = options.vault;
   if (vault === undefined) return routes;
   const repository = new UpdateRepository({ store: s.store, vault, ...(options.config ? { config: options.config } : {}), now: s.now });
+  const repositoryKeeping = (keepDeltas: number | undefined) =>
+    keepDeltas === undefined ? repository : new UpdateRepository({ store: s.store, vault, config: { ...options.config, keepDeltas }, now: s.now });
   routes.push(
+    defineRoute({
+      method: 'POST',
+      url: '/v1/updates/releases',
+      tag: 'updates',
+      summary: 'Publish signature sources as the next release: compiled, with deltas, signed metadata, a log entry and an audit record, as `vigil cloud release publish` does',
+      roles: ['operator'],
+      body: releaseUploadBody,
+      status: 201,
+      bodyLimit: options.releaseBodyLimitBytes ?? RELEASE_BODY_LIMIT_BYTES,
+      handler: async ({ body, principal }) => {
+        // Compiled before the repository is touched: broken sources publish nothing.
+        const compiled = await compileUploadedSources(body.sources).catch(asSourcesError(body.sources));
+        const published = await repositoryKeeping(body.keep_deltas).publish(compiled.image, actorFor(principal, s.now()).name).catch(asHttpError);
+        return { ...published, warnings: compiled.warnings };
+      },
+    }),
     defineRoute({
       method: 'POST',
       url: '/v1/updates/timestamp',
