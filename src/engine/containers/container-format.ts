@@ -7,6 +7,8 @@ import { cpioMembers, detectCpio } from './cpio.js';
 import { bunzip2, gunzip } from './decoders.js';
 import { hasHtmlData, htmlDataMembers } from './html-data.js';
 import { detectMail, mailMembers, type MailFormat } from './mail.js';
+import { isOle2, ole2Members } from './ole2.js';
+import { isPdf, pdfMembers } from './pdf.js';
 import type { Member, ReadBounds } from './member.js';
 import { detectSevenZipFormat, sevenZipMembers, type SevenZipFormat } from './seven-zip-archive.js';
 import { isRtf, rtfMembers } from './rtf.js';
@@ -14,7 +16,7 @@ import { isTarHeader, tarMembers } from './tar.js';
 import { isTnef, tnefMembers } from './tnef.js';
 import { isZip, zipMembers } from './zip.js';
 
-export type ContainerFormat = 'zip' | 'gzip' | 'bzip2' | 'tar' | 'cpio' | SevenZipFormat | MailFormat | 'tnef' | 'binhex' | 'rtf' | 'html-data';
+export type ContainerFormat = 'zip' | 'gzip' | 'bzip2' | 'tar' | 'cpio' | SevenZipFormat | MailFormat | 'tnef' | 'binhex' | 'rtf' | 'html-data' | 'ole2' | 'pdf';
 
 function startsWith(b: Uint8Array, bytes: number[], at = 0): boolean {
   if (b.length < at + bytes.length) return false;
@@ -36,6 +38,8 @@ export function detectContainer(b: Uint8Array): ContainerFormat | null {
   if (detectCpio(b)) return 'cpio';
   const sevenZip = detectSevenZipFormat(b);
   if (sevenZip) return sevenZip;
+  if (isOle2(b)) return 'ole2';
+  if (isPdf(b)) return 'pdf';
   if (isTnef(b)) return 'tnef';
   if (isBinHex(b)) return 'binhex';
   if (isRtf(b)) return 'rtf';
@@ -69,6 +73,10 @@ export function containerMembers(format: ContainerFormat, b: Uint8Array, bounds:
       return rtfMembers(b, bounds);
     case 'html-data':
       return htmlDataMembers(b, bounds);
+    case 'ole2':
+      return ole2Members(b, bounds);
+    case 'pdf':
+      return pdfMembers(b, bounds);
     default:
       return sevenZipMembers(format, b, bounds);
   }
@@ -81,7 +89,7 @@ export const ZIP_TAIL_BYTES = 22 + 0xffff;
 export function looksLikeContainer(head: Uint8Array): boolean {
   return startsWith(head, GZIP_MAGIC) || startsWith(head, [0x42, 0x5a, 0x68]) || startsWith(head, [0x50, 0x4b, 0x03, 0x04]) || isTarHeader(head)
     || detectCpio(head) !== null || detectSevenZipFormat(head) !== null
-    || isTnef(head) || isBinHex(head) || isRtf(head) || detectMail(head) !== null || hasHtmlData(head);
+    || isOle2(head) || isPdf(head) || isTnef(head) || isBinHex(head) || isRtf(head) || detectMail(head) !== null || hasHtmlData(head);
 }
 
 /** True when the last bytes of an input hold what may be a ZIP end-of-central-directory record with entries. */
