@@ -4,30 +4,13 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, normalize } from 'node:path';
-import { Command } from 'commander';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { registerAuditCommand } from '../../src/cli/audit-command.js';
 import { chainAuditRecord, formatAuditLine } from '../../src/protocol/index.js';
 import { clonePublisher, compileImage, compileRelease, flipBit, publisher, tempDir } from '../agent/auditor/auditor-fixtures.js';
+import { runInProcess } from '../helpers/in-process-cli.js';
 
-async function vigilAudit(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const program = new Command().enablePositionalOptions().exitOverride();
-  registerAuditCommand(program);
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((stdout += String(chunk)), true));
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true));
-  process.exitCode = 0;
-  try {
-    await program.parseAsync(['node', 'vigil', 'audit', ...args]);
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-  const code = Number(process.exitCode ?? 0);
-  process.exitCode = 0;
-  return { code, stdout, stderr };
-}
+const vigilAudit = (args: string[]) => runInProcess(registerAuditCommand, ['audit', ...args]);
 
 const servers: http.Server[] = [];
 afterEach(async () => {

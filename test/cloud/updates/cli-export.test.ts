@@ -4,31 +4,14 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, normalize } from 'node:path';
-import { Command } from 'commander';
 import { Updater } from 'tuf-js';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { registerCloudCommand } from '../../../src/cli/cloud-command.js';
 import { canonicalJson, hashLeaf, inclusionProofFromTiles, openCheckpoint, parseVerifierKey, verifyInclusion } from '../../../src/protocol/index.js';
 import { tempDir, writeSources } from './update-fixtures.js';
+import { runInProcess } from '../../helpers/in-process-cli.js';
 
-async function vigilCloud(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const program = new Command().enablePositionalOptions().exitOverride();
-  registerCloudCommand(program);
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((stdout += String(chunk)), true));
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true));
-  process.exitCode = 0;
-  try {
-    await program.parseAsync(['node', 'vigil', 'cloud', ...args]);
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-  const code = Number(process.exitCode ?? 0);
-  process.exitCode = 0;
-  return { code, stdout, stderr };
-}
+const vigilCloud = (args: string[]) => runInProcess(registerCloudCommand, ['cloud', ...args]);
 
 const servers: http.Server[] = [];
 afterEach(async () => {

@@ -2,7 +2,6 @@
 // `vigil cloud release publish` makes of the same sources on another store of the same kind.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Command } from 'commander';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, expect, it, onTestFinished, vi } from 'vitest';
 import { registerCloudCommand } from '../../../src/cli/cloud-command.js';
@@ -17,6 +16,7 @@ import { SOURCE_EXTENSIONS } from '../../../src/cloud/updates/release-upload.js'
 import { describeStores, openTestStore, type OpenedStore, type StoreKind } from '../harness.js';
 import { checkInclusion, checkRepository } from './repository-check.js';
 import { writeSources } from './update-fixtures.js';
+import { runInProcess } from '../../helpers/in-process-cli.js';
 
 const apps: FastifyInstance[] = [];
 afterEach(async () => {
@@ -44,24 +44,7 @@ function source(name: string, text: string) {
   return { name, content_base64: Buffer.from(text, 'utf8').toString('base64') };
 }
 
-async function vigilCloud(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const program = new Command().enablePositionalOptions().exitOverride();
-  registerCloudCommand(program);
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((stdout += String(chunk)), true));
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true));
-  process.exitCode = 0;
-  try {
-    await program.parseAsync(['node', 'vigil', 'cloud', ...args]);
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-  const code = Number(process.exitCode ?? 0);
-  process.exitCode = 0;
-  return { code, stdout, stderr };
-}
+const vigilCloud = (args: string[]) => runInProcess(registerCloudCommand, ['cloud', ...args]);
 
 function storeArgs(opened: OpenedStore): string[] {
   return ['--data', opened.location.dataDir, ...(opened.location.url ? ['--store', opened.location.url] : [])];
