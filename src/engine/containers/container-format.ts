@@ -9,6 +9,7 @@ import { hasHtmlData, htmlDataMembers } from './html-data.js';
 import { detectMail, mailMembers, type MailFormat } from './mail.js';
 import { isOle2, ole2Members } from './ole2.js';
 import { isPdf, pdfMembers } from './pdf.js';
+import { hasPeOverlay, peMayHaveOverlay, peOverlayMembers } from './pe-overlay.js';
 import type { Member, ReadBounds } from './member.js';
 import { detectSevenZipFormat, sevenZipMembers, type SevenZipFormat } from './seven-zip-archive.js';
 import { isRtf, rtfMembers } from './rtf.js';
@@ -16,7 +17,7 @@ import { isTarHeader, tarMembers } from './tar.js';
 import { isTnef, tnefMembers } from './tnef.js';
 import { isZip, zipMembers } from './zip.js';
 
-export type ContainerFormat = 'zip' | 'gzip' | 'bzip2' | 'tar' | 'cpio' | SevenZipFormat | MailFormat | 'tnef' | 'binhex' | 'rtf' | 'html-data' | 'ole2' | 'pdf';
+export type ContainerFormat = 'zip' | 'gzip' | 'bzip2' | 'tar' | 'cpio' | SevenZipFormat | MailFormat | 'tnef' | 'binhex' | 'rtf' | 'html-data' | 'ole2' | 'pdf' | 'pe-overlay';
 
 function startsWith(b: Uint8Array, bytes: number[], at = 0): boolean {
   if (b.length < at + bytes.length) return false;
@@ -46,6 +47,7 @@ export function detectContainer(b: Uint8Array): ContainerFormat | null {
   const mail = detectMail(b);
   if (mail) return mail;
   if (isZip(b)) return 'zip';
+  if (hasPeOverlay(b)) return 'pe-overlay';
   if (hasHtmlData(b)) return 'html-data';
   return null;
 }
@@ -77,6 +79,8 @@ export function containerMembers(format: ContainerFormat, b: Uint8Array, bounds:
       return ole2Members(b, bounds);
     case 'pdf':
       return pdfMembers(b, bounds);
+    case 'pe-overlay':
+      return peOverlayMembers(b, bounds);
     default:
       return sevenZipMembers(format, b, bounds);
   }
@@ -89,7 +93,8 @@ export const ZIP_TAIL_BYTES = 22 + 0xffff;
 export function looksLikeContainer(head: Uint8Array): boolean {
   return startsWith(head, GZIP_MAGIC) || startsWith(head, [0x42, 0x5a, 0x68]) || startsWith(head, [0x50, 0x4b, 0x03, 0x04]) || isTarHeader(head)
     || detectCpio(head) !== null || detectSevenZipFormat(head) !== null
-    || isOle2(head) || isPdf(head) || isTnef(head) || isBinHex(head) || isRtf(head) || detectMail(head) !== null || hasHtmlData(head);
+    || isOle2(head) || isPdf(head) || isTnef(head) || isBinHex(head) || isRtf(head) || detectMail(head) !== null || hasHtmlData(head)
+    || peMayHaveOverlay(head);
 }
 
 /** True when the last bytes of an input hold what may be a ZIP end-of-central-directory record with entries. */

@@ -125,7 +125,7 @@ function parseDir(d: Uint8Array): Module[] {
     if (id === 0x0019) cur = { stream: '', offset: 0 };
     else if (cur && id === 0x001a) cur.stream = Buffer.from(data).toString('latin1');
     else if (cur && id === 0x0032) cur.stream = Buffer.from(data).toString('utf16le');
-    else if (cur && id === 0x0031 && data.length >= 4) cur.offset = dv.getUint32(at - 4, true);
+    else if (cur && id === 0x0031 && data.length >= 4) cur.offset = Buffer.from(data.buffer, data.byteOffset, data.length).readUInt32LE(0); // MODULEOFFSET: its own 4 bytes, whatever the size field claims
     else if (cur && id === 0x002b) {
       modules.push(cur);
       cur = null;

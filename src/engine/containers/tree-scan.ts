@@ -83,6 +83,18 @@ export class TreeScan {
       return;
     }
     const bounds = { maxEntries: Math.max(0, limits.maxFiles - this.budget.objects) + 1, budget: this.budget };
+    try {
+      await this.walkMembers(format, bytes, bounds, path, depth);
+    } catch (e) {
+      // A reader that throws on hostile input is a bug, but never costs the verdict: the container
+      // is reported corrupt (and the scan incomplete) and everything else found so far stands.
+      this.issues.push({ code: 'corrupt', path, detail: `the ${format} reader failed: ${(e as Error).message}` });
+      this.incomplete = true;
+    }
+  }
+
+  private async walkMembers(format: NonNullable<ReturnType<typeof detectContainer>>, bytes: Uint8Array, bounds: Parameters<typeof containerMembers>[2], path: string, depth: number): Promise<void> {
+    const { limits } = this.opts;
     for await (const m of containerMembers(format, bytes, bounds, this.opts.alerts.heuristics)) {
       if (this.done) return;
       if (this.budget.timedOut()) {

@@ -149,4 +149,14 @@ describe('damaged documents', () => {
   it('returns a verdict for randomly corrupted samples (fast-check)', async () => {
     await expectVerdictsWhenCorrupted(all, samples.map(([, s]) => s), bound, 300);
   }, 60_000);
+
+  it('reads a VBA dir whose MODULEOFFSET record claims more bytes than the stream holds (a case fast-check found)', async () => {
+    // The shrunk counterexample (seed -1335299638): these two edits once made the dir parser read past its data.
+    for (const [kind, sample] of samples) {
+      const b = Buffer.from(sample);
+      for (const [at, v] of [[191855378, 17], [77, 0]] as const) b[at % b.length] = v;
+      const r = await all.scanBuffer(b, { path: kind });
+      expect(VERDICTS).toContain(r.verdict);
+    }
+  });
 });
