@@ -13,11 +13,12 @@ import { hasPeOverlay, peMayHaveOverlay, peOverlayMembers } from './pe-overlay.j
 import type { Member, ReadBounds } from './member.js';
 import { detectSevenZipFormat, sevenZipMembers, type SevenZipFormat } from './seven-zip-archive.js';
 import { isRtf, rtfMembers } from './rtf.js';
+import { isSis, sisMembers } from './sis.js';
 import { isTarHeader, tarMembers } from './tar.js';
 import { isTnef, tnefMembers } from './tnef.js';
 import { isZip, zipMembers } from './zip.js';
 
-export type ContainerFormat = 'zip' | 'gzip' | 'bzip2' | 'tar' | 'cpio' | SevenZipFormat | MailFormat | 'tnef' | 'binhex' | 'rtf' | 'html-data' | 'ole2' | 'pdf' | 'pe-overlay';
+export type ContainerFormat = 'zip' | 'gzip' | 'bzip2' | 'tar' | 'cpio' | SevenZipFormat | MailFormat | 'tnef' | 'binhex' | 'rtf' | 'html-data' | 'ole2' | 'pdf' | 'pe-overlay' | 'sis';
 
 function startsWith(b: Uint8Array, bytes: number[], at = 0): boolean {
   if (b.length < at + bytes.length) return false;
@@ -37,6 +38,7 @@ export function detectContainer(b: Uint8Array): ContainerFormat | null {
   // POSIX ustar magic at 257, or an old (v7) header whose checksum is right.
   if (isTarHeader(b)) return 'tar';
   if (detectCpio(b)) return 'cpio';
+  if (isSis(b)) return 'sis';
   const sevenZip = detectSevenZipFormat(b);
   if (sevenZip) return sevenZip;
   if (isOle2(b)) return 'ole2';
@@ -81,6 +83,8 @@ export function containerMembers(format: ContainerFormat, b: Uint8Array, bounds:
       return pdfMembers(b, bounds);
     case 'pe-overlay':
       return peOverlayMembers(b, bounds);
+    case 'sis':
+      return sisMembers(b, bounds);
     default:
       return sevenZipMembers(format, b, bounds);
   }
@@ -92,7 +96,7 @@ export const ZIP_TAIL_BYTES = 22 + 0xffff;
 /** True when the head of an input starts like a container (whose members would be unpacked). */
 export function looksLikeContainer(head: Uint8Array): boolean {
   return startsWith(head, GZIP_MAGIC) || startsWith(head, [0x42, 0x5a, 0x68]) || startsWith(head, [0x50, 0x4b, 0x03, 0x04]) || isTarHeader(head)
-    || detectCpio(head) !== null || detectSevenZipFormat(head) !== null
+    || detectCpio(head) !== null || isSis(head) || detectSevenZipFormat(head) !== null
     || isOle2(head) || isPdf(head) || isTnef(head) || isBinHex(head) || isRtf(head) || detectMail(head) !== null || hasHtmlData(head)
     || peMayHaveOverlay(head);
 }

@@ -38,7 +38,7 @@ const TABLE: Record<string, Expected> = {
   'clam.cab': yes('Microsoft CAB through 7-Zip'),
   'clam.chm': yes('CHM through 7-Zip (clam.exe.txt inside)'),
   'clam.exe.szdd': yes('SZDD (MS-DOS COMPRESS) through 7-Zip'),
-  'clam.sis': no('Symbian SIS not unpacked yet'),
+  'clam.sis': yes('Symbian SIS (EPOC release 6), the zlib-compressed file record (!:\\clam.exe)'),
   'clam.tnef': yes('TNEF attAttachData (clam.exe)'),
   'clam.ole.doc': yes('OLE2, the Packager file in ObjectPool/_N/\\x01Ole10Native'),
   'clam.ppt': yes('OLE2, a zlib ExOleObjStg record of the PowerPoint Document stream, an OLE2 file holding the Packager file'),

@@ -1,0 +1,177 @@
+// Symbian SIS (EPOC release 3/4 and 6): found by its UIDs, each installed file a member (stored, or
+// zlib through the budgeted output), named from its destination; nested; damaged at every offset
+// and at random (fast-check); a zlib bomb stopped by the limits.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { deflateSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_LIMITS, detectContainer, heldBound, type ScanResult, type Scanner } from '../../../src/engine/index.js';
+import { buildZip, fakePe, HASHED, testScanner, writeTestDatabase } from './samples.js';
+import { expectVerdictsWhenCorrupted } from './damage-checks.js';
+
+type SisRecord =
+  | { kind: 'file'; dest?: string; source?: string; forks: Uint8Array[]; multi?: boolean; fileType?: number }
+  | { kind: 'options'; count: number }
+  | { kind: 'if'; condition: Uint8Array }
+  | { kind: 'else' }
+  | { kind: 'endif' };
+
+interface SisSpec {
+  release?: 3 | 6;
+  compressed?: boolean;
+  unicode?: boolean;
+  langs?: number;
+  records: SisRecord[];
+}
+
+/** Builds an old-format SIS file: header, languages, file records, names, then the files' data. */
+function buildSis(spec: SisSpec): Buffer {
+  const er6 = (spec.release ?? 6) === 6;
+  const langs = spec.langs ?? 1;
+  const compressed = spec.compressed ?? true;
+  const unicode = spec.unicode ?? true;
+  const HEADER = 100;
+  const u32 = (n: number) => { const b = Buffer.alloc(4); b.writeUInt32LE(n >>> 0); return b; };
+  const recordSize = (r: SisRecord) => {
+    switch (r.kind) {
+      case 'file': return 4 + 24 + r.forks.length * 8 + (er6 ? r.forks.length * 4 + 8 : 0);
+      case 'options': return 8 + r.count * langs * 8 + 16;
+      case 'if': return 8 + r.condition.length;
+      default: return 4;
+    }
+  };
+  const recordsAt = HEADER + langs * 2;
+  let tail = recordsAt + spec.records.reduce((n, r) => n + recordSize(r), 0);
+  const tailParts: Buffer[] = [];
+  const place = (b: Buffer) => { const at = tail; tailParts.push(b); tail += b.length; return at; };
+  const text = (s: string) => Buffer.from(s, unicode ? 'utf16le' : 'latin1');
+  const records = spec.records.map((r): Buffer => {
+    switch (r.kind) {
+      case 'options': return Buffer.concat([u32(2), u32(r.count), Buffer.alloc(r.count * langs * 8 + 16)]);
+      case 'if': return Buffer.concat([u32(3), u32(r.condition.length), r.condition]);
+      case 'else': return u32(5);
+      case 'endif': return u32(6);
+      case 'file': {
+        const src = text(r.source ?? '');
+        const dst = text(r.dest ?? '');
+        const srcAt = place(src);
+        const dstAt = place(dst);
+        const stored = r.forks.map((f) => (compressed && f.length > 0 ? deflateSync(f) : Buffer.from(f)));
+        const ptrs = stored.map((s) => place(s));
+        return Buffer.concat([
+          u32(r.multi ? 1 : 0), u32(r.fileType ?? 0), u32(0), u32(src.length), u32(srcAt), u32(dst.length), u32(dstAt),
+          ...stored.map((s) => u32(s.length)), ...ptrs.map(u32),
+          ...(er6 ? [...r.forks.map((f) => u32(f.length)), u32(0), u32(0)] : []),
+        ]);
+      }
+    }
+  });
+  const h = Buffer.alloc(HEADER);
+  h.writeUInt32LE(0x10001234, 0);
+  h.writeUInt32LE(er6 ? 0x10003a12 : 0x1000006d, 4);
+  h.writeUInt32LE(0x10000419, 8);
+  h.writeUInt32LE(0x12345678, 12);
+  h.writeUInt16LE(langs, 18);
+  h.writeUInt16LE(spec.records.length, 20);
+  h.writeUInt32LE(er6 ? 200 : 100, 32);
+  h.writeUInt16LE((unicode ? 0x01 : 0) | (compressed ? 0 : 0x08), 36);
+  h.writeUInt32LE(HEADER, 48);
+  h.writeUInt32LE(recordsAt, 52);
+  const langTable = Buffer.alloc(langs * 2);
+  for (let i = 0; i < langs; i++) langTable.writeUInt16LE(i + 1, i * 2);
+  return Buffer.concat([h, langTable, ...records, ...tailParts]);
+}
+
+const MiB = 1024 * 1024;
+const names = (r: ScanResult) => r.findings.map((f) => `${f.signature.replace(/\.UNOFFICIAL$/, '')} @ ${f.path}`).sort();
+const pe = fakePe('sis');
+
+let dir: string;
+let all: Scanner;
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'vigil-sis-'));
+  writeTestDatabase(dir);
+  all = await testScanner(dir, { allMatch: true });
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A release 3 package, not compressed, 8-bit names: its files are stored. */
+const stored = buildSis({ release: 3, compressed: false, unicode: false, records: [{ kind: 'file', dest: 'C:\\System\\Apps\\Known\\known.txt', forks: [HASHED] }] });
+/** A release 6 package, compressed: option, condition and null records around the files, the stored package inside. */
+const compressed = buildSis({
+  langs: 2,
+  records: [
+    { kind: 'options', count: 2 },
+    { kind: 'if', condition: Buffer.alloc(12, 7) },
+    { kind: 'file', dest: '!:\\system\\apps\\app\\app.exe', source: 'D:\\build\\app.exe', forks: [pe] },
+    { kind: 'else' },
+    { kind: 'file', fileType: 4, dest: 'C:\\log.txt', forks: [Buffer.alloc(0)] },
+    { kind: 'endif' },
+    { kind: 'file', source: 'D:\\build\\inner.sis', forks: [stored] },
+    { kind: 'file', multi: true, dest: 'C:\\docs\\readme.txt', forks: [Buffer.from('english'), HASHED] },
+    { kind: 'file', forks: [Buffer.from('no name at all')] },
+  ],
+});
+
+describe('Symbian SIS', () => {
+  it('is found by its UIDs, not by a name', () => {
+    expect(detectContainer(stored)).toBe('sis');
+    expect(detectContainer(compressed)).toBe('sis');
+    const other = Buffer.from(stored);
+    other.writeUInt32LE(0x10000418, 8);
+    expect(detectContainer(other)).toBeNull();
+  });
+
+  it('scans a stored file of a release 3 package, named from its destination', async () => {
+    expect(names(await all.scanBuffer(stored, { path: 'k.sis' }))).toEqual(['Test.Container.Hash @ k.sis//known.txt']);
+  });
+
+  it('inflates the files of a compressed package, skipping options, conditions and null files, with chain paths', async () => {
+    const r = await all.scanBuffer(compressed, { path: 'app.sis' });
+    expect(names(r)).toEqual([
+      'Test.Container.Hash @ app.sis//inner.sis//known.txt',
+      'Test.Container.Hash @ app.sis//lang-2/readme.txt',
+      'Test.Container.PE @ app.sis//app.exe',
+    ]);
+    expect(r.issues ?? []).toEqual([]);
+    expect(r.containers?.objects).toBe(6);
+  });
+
+  it('is found inside other containers', async () => {
+    const zip = buildZip([{ name: 'pkg/app.sis', data: compressed }]);
+    expect(names(await all.scanBuffer(zip, { path: 'z.zip' }))).toContain('Test.Container.PE @ z.zip//pkg/app.sis//app.exe');
+  });
+});
+
+const bound = heldBound(DEFAULT_LIMITS);
+const samples = [stored, compressed];
+
+describe('damaged SIS', () => {
+  for (const [i, sample] of samples.entries()) {
+    it(`returns a verdict for sample ${i} cut at every offset, within the memory bound`, async () => {
+      for (let n = 0; n <= sample.length; n++) {
+        const r = await all.scanBuffer(sample.subarray(0, n), { path: `s${i}@${n}` });
+        expect(['clean', 'infected', 'incomplete']).toContain(r.verdict);
+        expect(r.containers?.peakBytesHeld ?? 0).toBeLessThanOrEqual(bound);
+        if (n > 0 && n < sample.length && r.containers) expect(r.verdict === 'clean' && (r.issues ?? []).length === 0).toBe(false);
+      }
+      expect((await all.scanBuffer(sample)).verdict).toBe('infected');
+    }, 60_000);
+  }
+
+  it('reports a cut file truncated, after scanning what there is', async () => {
+    const r = await all.scanBuffer(stored.subarray(0, stored.length - 10), { path: 'cut.sis' });
+    expect(r.issues?.map((x) => [x.code, x.path])).toEqual([['truncated', 'cut.sis//known.txt']]);
+  });
+
+  it('returns a verdict for randomly corrupted samples (fast-check)', async () => {
+    await expectVerdictsWhenCorrupted(all, samples, bound, 300);
+  }, 60_000);
+
+  it('stops a zlib bomb at the compression ratio', async () => {
+    const bomb = buildSis({ records: [{ kind: 'file', dest: 'zeros.bin', forks: [Buffer.alloc(16 * MiB)] }] });
+    const r = await (await testScanner(dir, { limits: { maxCompressionRatio: 5 } })).scanBuffer(bomb, { path: 'z.sis' });
+    expect(r.limit).toMatchObject({ name: 'max-compression-ratio', path: 'z.sis//zeros.bin' });
+  });
+});
