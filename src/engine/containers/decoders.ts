@@ -4,7 +4,7 @@
  * a sink that may refuse more (a limit was reached), and reports how the stream ended; none trusts
  * a size from the stream, and each stops as soon as the sink refuses.
  */
-import { createGunzip, createInflateRaw, type Gunzip, type InflateRaw } from 'node:zlib';
+import { createGunzip, createInflateRaw, type Gunzip, type Inflate, type InflateRaw } from 'node:zlib';
 import Bunzip from 'seek-bzip';
 
 /** Takes a chunk of output; false stops the decoder. */
@@ -17,8 +17,11 @@ export type Decoder = (input: Uint8Array, sink: Sink) => Promise<DecodeEnd>;
 
 const INPUT_SLICE = 64 * 1024;
 
-/** Runs a node:zlib stream over `input`, slice by slice, honouring back-pressure. */
-function runZlib(z: InflateRaw | Gunzip, input: Uint8Array, sink: Sink): Promise<DecodeEnd> {
+/**
+ * Runs a node:zlib stream over `input`, slice by slice, honouring back-pressure; `transform`, when
+ * given, turns each slice (at `offset` in `input`) into the bytes to inflate (a de-obfuscation).
+ */
+export function runZlib(z: Inflate | InflateRaw | Gunzip, input: Uint8Array, sink: Sink, transform?: (slice: Uint8Array, offset: number) => Uint8Array): Promise<DecodeEnd> {
   return new Promise((resolve) => {
     let settled = false;
     let offset = 0;
@@ -37,8 +40,9 @@ function runZlib(z: InflateRaw | Gunzip, input: Uint8Array, sink: Sink): Promise
     z.on('end', () => settle({ end: 'complete' }));
     const pump = () => {
       while (!settled && offset < input.length) {
-        const slice = input.subarray(offset, offset + INPUT_SLICE);
-        offset += slice.length;
+        const raw = input.subarray(offset, offset + INPUT_SLICE);
+        const slice = transform ? transform(raw, offset) : raw;
+        offset += raw.length;
         if (!z.write(slice)) {
           z.once('drain', pump);
           return;

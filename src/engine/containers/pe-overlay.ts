@@ -18,7 +18,7 @@
  * (the file is then no container), never an error.
  */
 import { createInflate } from 'node:zlib';
-import type { DecodeEnd, Decoder, Sink } from './decoders.js';
+import { runZlib, type Decoder, type Sink } from './decoders.js';
 import type { Member, ReadBounds } from './member.js';
 import { cleanName } from './mime.js';
 import { OLE2_MAGIC } from './ole2.js';
@@ -38,8 +38,6 @@ const IS_HEADER = 0x20;
 const IS_FILE_BLOCK = 0x138;
 const IS_NAME = 0x104;
 const IS_KEY = [0xec, 0xca, 0x79, 0xf8];
-/** Bytes transformed at a time before they go to zlib. */
-const SLICE = 64 * 1024;
 
 function u16(b: Uint8Array, at: number): number {
   return at + 2 <= b.length ? b[at]! | (b[at + 1]! << 8) : -1;
@@ -126,42 +124,16 @@ export function peMayHaveOverlay(head: Uint8Array): boolean {
 
 /** Nibble swap and XOR with the name key, then zlib, over `input[from, to)`. */
 function installShieldDecoder(from: number, to: number, key: number[]): Decoder {
-  return (input, sink: Sink) => new Promise<DecodeEnd>((resolve) => {
-    const z = createInflate();
-    let settled = false;
-    let pos = from;
-    const settle = (end: DecodeEnd) => {
-      if (settled) return;
-      settled = true;
-      z.removeAllListeners();
-      z.on('error', () => {});
-      z.destroy();
-      resolve(end);
-    };
-    z.on('data', (chunk: Buffer) => {
-      if (!settled && !sink(chunk)) settle({ end: 'stopped' });
-    });
-    z.on('error', (e: Error) => settle({ end: 'error', detail: e.message }));
-    z.on('end', () => settle({ end: 'complete' }));
-    const pump = () => {
-      while (!settled && pos < to) {
-        const n = Math.min(SLICE, to - pos);
-        const slice = Buffer.allocUnsafe(n);
-        for (let i = 0; i < n; i++) {
-          const c = input[pos + i]!;
-          const idx = pos + i - from;
-          slice[i] = (((c >> 4) | (c << 4)) & 0xff) ^ key[(idx & 0x3ff) % key.length]!;
-        }
-        pos += n;
-        if (!z.write(slice)) {
-          z.once('drain', pump);
-          return;
-        }
+  // Each byte's nibbles swapped, then XORed with the name's key (as ClamAV's ishield.c reads it).
+  return (input, sink: Sink) =>
+    runZlib(createInflate(), input.subarray(from, to), sink, (raw, offset) => {
+      const out = Buffer.allocUnsafe(raw.length);
+      for (let i = 0; i < raw.length; i++) {
+        const c = raw[i]!;
+        out[i] = (((c >> 4) | (c << 4)) & 0xff) ^ key[((offset + i) & 0x3ff) % key.length]!;
       }
-      if (!settled) z.end();
-    };
-    pump();
-  });
+      return out;
+    });
 }
 
 function* installShieldMembers(b: Uint8Array, header: number, bounds: ReadBounds): Generator<Member> {

@@ -5,7 +5,7 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { DEFAULT_LIMITS, detectContainer, heldBound, type ScanLimits, type ScanResult, type Scanner } from '../../../src/engine/index.js';
 import { hasEncryptedHeaders } from '../../../src/engine/containers/seven-zip-archive.js';
 import { BODY_MARKER, buildRar4, buildSzdd, buildTar, buildZip, crc32, fakePe, HASHED, sevenZipArchive, testScanner, writeTestDatabase } from './samples.js';
@@ -63,7 +63,15 @@ describe('7z', () => {
 
   it('leaves no trace: nothing written to disk, process.exitCode untouched even when 7-Zip fails', async () => {
     const cwd = readdirSync(process.cwd()).sort();
-    const tmp = readdirSync(tmpdir()).sort();
+    // A private temporary folder for the scan (other test files use the shared one at the same time).
+    const saved = process.env.TMPDIR;
+    const privateTmp = mkdtempSync(join(tmpdir(), 'vigil-7z-trace-'));
+    process.env.TMPDIR = privateTmp;
+    onTestFinished(() => {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+      rmSync(privateTmp, { recursive: true, force: true });
+    });
     const before = process.exitCode;
     const sz = await sevenZipArchive('7z', [{ name: 'k.bin', data: HASHED }]);
     const broken = Buffer.from(sz);
@@ -72,7 +80,8 @@ describe('7z', () => {
     expect(['clean', 'incomplete', 'infected']).toContain(r.verdict);
     expect(process.exitCode).toBe(before);
     expect(readdirSync(process.cwd()).sort()).toEqual(cwd);
-    expect(readdirSync(tmpdir()).sort()).toEqual(tmp);
+    expect(tmpdir()).toBe(privateTmp);
+    expect(readdirSync(privateTmp)).toEqual([]);
   });
 });
 
