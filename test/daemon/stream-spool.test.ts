@@ -1,20 +1,25 @@
 // Long INSTREAM data goes to the worker pool through a private spool file, which is removed after
 // the scan; short streams are scanned from memory. Both give clamd's answers. Worker threads run
 // compiled code, so this test drives the daemon from dist/ (built by npm test's setup).
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClamdDaemon } from '../../src/agent/daemon/index.js';
 import { ClamdClient } from '../../src/agent/clamd-client.js';
 import { EICAR, makeFixture, MARKER, type Fixture } from './daemon-helpers.js';
 
-const spools = () => readdirSync(tmpdir()).filter((n) => n.startsWith('vigil-daemon-streams-'));
+// The daemon spools into os.tmpdir(): a private one for this file, so other test files' folders do not count.
+const privateTmp = mkdtempSync(join(tmpdir(), 'vigil-spool-test-'));
+const savedTmp = process.env.TMPDIR;
+process.env.TMPDIR = privateTmp;
+const spools = () => readdirSync(privateTmp).filter((n) => n.startsWith('vigil-daemon-streams-'));
 
 describe('INSTREAM spooling', () => {
   let fx: Fixture;
   let daemon: ClamdDaemon;
   let client: ClamdClient;
-  const before = new Set(spools());
+  const before = new Set<string>();
   beforeAll(async () => {
     const { ClamdDaemon, DaemonLog, defaultSettings } = (await import('../../dist/agent/daemon/index.js' as string)) as typeof import('../../src/agent/daemon/index.js');
     fx = makeFixture();
@@ -25,6 +30,9 @@ describe('INSTREAM spooling', () => {
   afterAll(async () => {
     await daemon?.shutdown();
     fx?.cleanup();
+    if (savedTmp === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = savedTmp;
+    rmSync(privateTmp, { recursive: true, force: true });
   });
 
   it('finds signatures at the end of long streams on the workers, many at once, and leaves no spool file', async () => {
@@ -45,7 +53,7 @@ describe('INSTREAM spooling', () => {
     ]);
     const mine = spools().filter((n) => !before.has(n));
     expect(mine).toHaveLength(1);
-    expect(readdirSync(`${tmpdir()}/${mine[0]}`)).toEqual([]);
+    expect(readdirSync(join(privateTmp, mine[0]!))).toEqual([]);
     await daemon.shutdown();
     expect(spools().filter((n) => !before.has(n))).toEqual([]);
   }, 60_000);
