@@ -121,7 +121,7 @@ describe('event queue', () => {
     expect(() => store.queue.enqueue([{ ...sampleEvent(1), sha256: 'ABC' }])).toThrow(/sha256/);
     expect(() => store.queue.enqueue([{ ...sampleEvent(1), detection: null }])).toThrow(/needs its detection name/);
     expect(() => store.queue.enqueue([{ ...sampleEvent(1), detection: 'a\nb' }])).toThrow(/printable/);
-    store.queue.enqueue([{ ...sampleEvent(1), path: '/home/alice/secret.exe' } as never]);
+    store.queue.enqueue([{ ...sampleEvent(1), path: 'Users/alice/secret.exe' } as never]);
     expect(JSON.stringify(store.queue.nextBatch(['detection']))).not.toContain('alice');
     expect(store.queue.stats().events).toBe(1);
   });

@@ -107,7 +107,11 @@ describe('gzip, bzip2 and tar', () => {
 
   it('decodes bzip2 (made with the bzip2 tool when it is installed)', async (ctx) => {
     const made = spawnSync('bzip2', ['-c'], { input: body });
-    if (made.status !== 0) ctx.skip();
+    if (made.status !== 0) {
+      // CI installs bzip2 (.ci/run); elsewhere a machine without the tool skips only this sample.
+      if (process.env.CI) throw new Error('the bzip2 tool is required in CI to make the sample');
+      ctx.skip();
+    }
     const bz = made.stdout;
     expect(detectContainer(bz)).toBe('bzip2');
     expect(names(await scanner.scanBuffer(bz, { path: 'x.bz2' }))).toEqual(['Test.Container.Body @ x.bz2']);
