@@ -14,13 +14,13 @@
 // very end of the gzip, so each scanner must unpack everything to find all 5.
 // See bench/README.md ("Archives").
 import { spawn } from 'node:child_process';
-import { appendFileSync, closeSync, copyFileSync, createWriteStream, existsSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, createWriteStream, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { constants as Z, crc32, createGzip, deflateRawSync, gzipSync } from 'node:zlib';
-import { buildSnapshot, cpuTimes, DATA_DIR, dbDir, fmt, fmtInt, log, machineInfo, MiB, parseArgs, REPO_DIR, Rng, scaleTag, sh, toHex, waitQuiet } from './lib.mjs';
-import { generateDatabase } from './generate-database.mjs';
+import { buildSnapshot, cpuTimes, DATA_DIR, fmt, fmtInt, log, machineInfo, MiB, parseArgs, REPO_DIR, Rng, scaleTag, sh, toHex, waitQuiet } from './lib.mjs';
+import { linkedDatabase } from './generate-database.mjs';
 
 const args = parseArgs(process.argv.slice(2), {
   scale: 1,
@@ -274,35 +274,9 @@ async function ensureCorpus() {
 // ---------- database: bench/data/db-S plus one EICAR body signature, hard links in archive-db-S/ ----------
 
 function prepareDatabase() {
-  const src = dbDir(args.dbScale);
-  if (!existsSync(src) || !existsSync(`${src}.manifest.json`)) {
-    log(`generating database scale ${scaleTag(args.dbScale)} (bench/generate-database.mjs)`);
-    generateDatabase(args.dbScale, { log });
-  }
-  const manifest = JSON.parse(readFileSync(`${src}.manifest.json`, 'utf8'));
-  const dir = join(DATA_DIR, `archive-db-${scaleTag(args.dbScale)}`);
-  mkdirSync(dir, { recursive: true });
-  const files = {};
-  for (const name of readdirSync(src)) {
-    const from = join(src, name);
-    const to = join(dir, name);
-    // Relink only when the source changed, so that vigil's compile cache still matches.
-    if (!existsSync(to) || statSync(to).ino !== statSync(from).ino) {
-      rmSync(to, { force: true });
-      try {
-        linkSync(from, to);
-      } catch {
-        copyFileSync(from, to);
-      }
-    }
-    files[name] = statSync(to).size;
-  }
   const eicarLine = `${EICAR_NAME}:0:*:${toHex(EICAR)}\n`;
-  const eicarFile = join(dir, 'eicar.ndb');
-  if (!existsSync(eicarFile) || readFileSync(eicarFile, 'utf8') !== eicarLine) writeFileSync(eicarFile, eicarLine);
-  files['eicar.ndb'] = eicarLine.length;
-  for (const name of readdirSync(dir)) if (!(name in files)) rmSync(join(dir, name), { force: true });
-  return { dir, manifest, files, bytes: Object.values(files).reduce((a, b) => a + b, 0), signatures: manifest.total + 1 };
+  const db = linkedDatabase(args.dbScale, 'archive-db', { 'eicar.ndb': eicarLine }, { log });
+  return { ...db, signatures: db.manifest.total + 1 };
 }
 
 // ---------- measuring ----------

@@ -34,14 +34,14 @@
 // until the daemons are idle again). Every reply must be `stream: OK`; errors and wrong answers are
 // counted and must be 0. See bench/README.md ("Daemon: INSTREAM under load").
 import { spawn, spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, copyFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { cpus } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { buildSnapshot, cpuSnapshot, cpuUse, DATA_DIR, dbDir, fmt, fmtInt, log, machineInfo, MiB, own, parseArgs, percentile, release, releaseAll, REPO_DIR, Rng, scaleTag, sleep, tempDir, toHex, waitQuiet } from './lib.mjs';
-import { describeMix, generateDatabase } from './generate-database.mjs';
+import { buildSnapshot, cpuSnapshot, cpuUse, DATA_DIR, fmt, fmtInt, log, machineInfo, MiB, own, parseArgs, percentile, release, releaseAll, REPO_DIR, Rng, scaleTag, sleep, tempDir, toHex, waitQuiet } from './lib.mjs';
+import { describeMix, linkedDatabase } from './generate-database.mjs';
 import { DECOYS, PLANTS } from './planted.mjs';
 
 const CLAMD = '/usr/sbin/clamd';
@@ -231,35 +231,9 @@ function parseOptions() {
  * the end of a large payload shows the whole payload is scanned), as hard links in daemon-db-S/.
  */
 function prepareDatabase() {
-  const src = dbDir(args.scale);
-  if (!existsSync(src) || !existsSync(`${src}.manifest.json`)) {
-    log(`generating database scale ${scaleTag(args.scale)} (bench/generate-database.mjs)`);
-    generateDatabase(args.scale, { log });
-  }
-  const manifest = JSON.parse(readFileSync(`${src}.manifest.json`, 'utf8'));
-  const dir = join(DATA_DIR, `daemon-db-${scaleTag(args.scale)}`);
-  mkdirSync(dir, { recursive: true });
-  const files = {};
-  for (const name of readdirSync(src)) {
-    const from = join(src, name);
-    const to = join(dir, name);
-    // Relink only when the source changed, so that Vigil's cache index (keyed by path, size, mtime and inode) still matches.
-    if (!existsSync(to) || statSync(to).ino !== statSync(from).ino) {
-      rmSync(to, { force: true });
-      try {
-        linkSync(from, to);
-      } catch {
-        copyFileSync(from, to);
-      }
-    }
-    files[name] = statSync(to).size;
-  }
   const eicarLine = `${EICAR_NAME}:0:*:${toHex(EICAR)}\n`;
-  const eicarFile = join(dir, 'eicar.ndb');
-  if (!existsSync(eicarFile) || readFileSync(eicarFile, 'utf8') !== eicarLine) writeFileSync(eicarFile, eicarLine);
-  files['eicar.ndb'] = eicarLine.length;
-  for (const name of readdirSync(dir)) if (!(name in files)) rmSync(join(dir, name), { force: true });
-  return { dir, manifest, files, bytes: Object.values(files).reduce((a, b) => a + b, 0), signatures: manifest.total + 1 };
+  const db = linkedDatabase(args.scale, 'daemon-db', { 'eicar.ndb': eicarLine }, { log });
+  return { ...db, signatures: db.manifest.total + 1 };
 }
 
 // ---------- the daemons ----------

@@ -23,9 +23,9 @@
 //   targets 30% any, 50% PE, 10% ELF, 10% text.
 // Every pattern keeps ClamAV's loading rules: each part between `*`/`{..}` gaps starts and ends with
 // at least 3 fixed bytes, parts are at least 6 bytes, so random data practically never matches.
-import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, linkSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { dbDir, fmtInt, HEX, parseArgs, Rng, scaleTag } from './lib.mjs';
+import { DATA_DIR, dbDir, fmtInt, HEX, parseArgs, Rng, scaleTag } from './lib.mjs';
 import { PLANTS } from './planted.mjs';
 
 export const FULL_MIX = { hdb: 4_600_000, hsb: 3_980_000, ndb: 100_000, ldb: 20_000 };
@@ -306,6 +306,44 @@ export function generateDatabase(scale, { out = dbDir(scale), seed = 'vigil-benc
   // The manifest lives next to the folder: database folders must hold database files only.
   writeFileSync(`${out}.manifest.json`, `${JSON.stringify(manifest, null, 2)}\n`);
   return manifest;
+}
+
+/**
+ * The generated database of `scale` (made if missing) as hard links in DATA_DIR/<prefix>-<scale>/,
+ * plus `extra` files (name -> text) of the benchmark's own. Files are relinked only when their
+ * source changed, so that Vigil's compile-cache index (keyed by path, size, mtime and inode) still
+ * matches; anything else in the folder is removed.
+ */
+export function linkedDatabase(scale, prefix, extra, { log = console.log } = {}) {
+  const src = dbDir(scale);
+  if (!existsSync(src) || !existsSync(`${src}.manifest.json`)) {
+    log(`generating database scale ${scaleTag(scale)} (bench/generate-database.mjs)`);
+    generateDatabase(scale, { log });
+  }
+  const manifest = JSON.parse(readFileSync(`${src}.manifest.json`, 'utf8'));
+  const dir = join(DATA_DIR, `${prefix}-${scaleTag(scale)}`);
+  mkdirSync(dir, { recursive: true });
+  const files = {};
+  for (const name of readdirSync(src)) {
+    const from = join(src, name);
+    const to = join(dir, name);
+    if (!existsSync(to) || statSync(to).ino !== statSync(from).ino) {
+      rmSync(to, { force: true });
+      try {
+        linkSync(from, to);
+      } catch {
+        copyFileSync(from, to);
+      }
+    }
+    files[name] = statSync(to).size;
+  }
+  for (const [name, text] of Object.entries(extra)) {
+    const file = join(dir, name);
+    if (!existsSync(file) || readFileSync(file, 'utf8') !== text) writeFileSync(file, text);
+    files[name] = Buffer.byteLength(text);
+  }
+  for (const name of readdirSync(dir)) if (!(name in files)) rmSync(join(dir, name), { force: true });
+  return { dir, manifest, files, bytes: Object.values(files).reduce((a, b) => a + b, 0) };
 }
 
 export function describeMix(m) {
