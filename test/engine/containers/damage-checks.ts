@@ -21,3 +21,8 @@ export async function expectVerdictsWhenCorrupted(scanner: Scanner, samples: rea
     { numRuns },
   );
 }
+
+/** A scan's findings as sorted `Signature @ path` lines (the `.UNOFFICIAL` suffix dropped), for exact comparisons. */
+export function findingNames(r: { findings: { signature: string; path: string }[] }): string[] {
+  return r.findings.map((f) => `${f.signature.replace(/\.UNOFFICIAL$/, '')} @ ${f.path}`).sort();
+}

@@ -5,11 +5,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_LIMITS, detectContainer, heldBound, type ScanResult, type Scanner } from '../../../src/engine/index.js';
+import { DEFAULT_LIMITS, detectContainer, heldBound, type Scanner } from '../../../src/engine/index.js';
 import { decompressOvba } from '../../../src/engine/containers/ovba.js';
 import { fakePe, HASHED, testScanner, writeTestDatabase } from './samples.js';
 import { buildOle2, buildPdf, ovbaLiterals, vbaDir } from './samples-documents.js';
-import { expectVerdictsWhenCorrupted } from './damage-checks.js';
+import { expectVerdictsWhenCorrupted, findingNames } from './damage-checks.js';
 
 const MiB = 1024 * 1024;
 let dir: string;
@@ -21,7 +21,7 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const names = (r: ScanResult) => r.findings.map((f) => `${f.signature.replace(/\.UNOFFICIAL$/, '')} @ ${f.path}`).sort();
+const names = findingNames;
 const bigPe = Buffer.concat([fakePe('ole'), Buffer.alloc(6000, 0x41)]);
 const source = Buffer.from(`Attribute VB_Name = "Module1"\r\nSub AutoOpen()\r\n' ${HASHED.toString('latin1')}\r\nEnd Sub\r\n`);
 const pcode = Buffer.alloc(100, 0x11);

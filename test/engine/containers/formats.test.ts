@@ -7,6 +7,7 @@ import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { detectContainer, type Scanner } from '../../../src/engine/index.js';
 import { BODY_MARKER, buildCpio, buildTar, buildZip, fakePe, gzip, HASHED, testScanner, writeTestDatabase, type CpioVariant } from './samples.js';
+import { findingNames } from './damage-checks.js';
 
 let dir: string;
 let scanner: Scanner;
@@ -21,7 +22,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const body = Buffer.from(`some text then ${BODY_MARKER} and more`);
 // Signatures from user databases carry clamscan's `.UNOFFICIAL` suffix; the tests compare without it.
-const names = (r: { findings: { signature: string; path: string }[] }) => r.findings.map((f) => `${f.signature.replace(/\.UNOFFICIAL$/, '')} @ ${f.path}`).sort();
+const names = findingNames;
 
 describe('ZIP', () => {
   it('finds a hash signature on a deflated member and a body signature on a stored one, naming the chain', async () => {

@@ -5,10 +5,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_LIMITS, detectContainer, heldBound, type ScanResult, type Scanner } from '../../../src/engine/index.js';
+import { DEFAULT_LIMITS, detectContainer, heldBound, type Scanner } from '../../../src/engine/index.js';
 import { buildTar, buildZip, fakePe, HASHED, testScanner, writeTestDatabase } from './samples.js';
 import { buildBinHex, buildHtmlData, buildRtfObject, buildTnef, mbox, message, multipart, partText, uuencode } from './samples-mail.js';
-import { expectVerdictsWhenCorrupted } from './damage-checks.js';
+import { expectVerdictsWhenCorrupted, findingNames } from './damage-checks.js';
 
 const MiB = 1024 * 1024;
 let dir: string;
@@ -20,7 +20,7 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const names = (r: ScanResult) => r.findings.map((f) => `${f.signature.replace(/\.UNOFFICIAL$/, '')} @ ${f.path}`).sort();
+const names = findingNames;
 const pe = fakePe('mail');
 
 const mixed = message(multipart([

@@ -6,12 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_LIMITS, detectContainer, heldBound, type ScanResult, type Scanner } from '../../../src/engine/index.js';
+import { DEFAULT_LIMITS, detectContainer, heldBound, type Scanner } from '../../../src/engine/index.js';
 import { looksLikeContainer } from '../../../src/engine/containers/index.js';
 import { peOverlayStart } from '../../../src/engine/containers/pe-overlay.js';
 import { HASHED, testScanner, writeTestDatabase } from './samples.js';
 import { buildOle2 } from './samples-documents.js';
-import { expectVerdictsWhenCorrupted } from './damage-checks.js';
+import { expectVerdictsWhenCorrupted, findingNames } from './damage-checks.js';
 
 let dir: string;
 let all: Scanner;
@@ -22,7 +22,7 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const names = (r: ScanResult) => r.findings.map((f) => `${f.signature.replace(/\.UNOFFICIAL$/, '')} @ ${f.path}`).sort();
+const names = findingNames;
 
 /** A PE-like file: DOS header, PE signature, COFF header, one section of `rawSize` bytes at 0x200, then `overlay`. */
 function buildPe(overlay: Uint8Array, { rawSize = 0x200, sections = 1, peAt = 0x40 } = {}): Buffer {

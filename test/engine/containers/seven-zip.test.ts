@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vites
 import { DEFAULT_LIMITS, detectContainer, heldBound, type ScanLimits, type ScanResult, type Scanner } from '../../../src/engine/index.js';
 import { hasEncryptedHeaders } from '../../../src/engine/containers/seven-zip-archive.js';
 import { BODY_MARKER, buildRar4, buildSzdd, buildTar, buildZip, crc32, fakePe, HASHED, sevenZipArchive, testScanner, writeTestDatabase } from './samples.js';
+import { findingNames } from './damage-checks.js';
 
 const MiB = 1024 * 1024;
 let dir: string;
@@ -23,7 +24,7 @@ beforeAll(async () => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const body = Buffer.from(`text ${BODY_MARKER} text`);
-const names = (r: ScanResult) => r.findings.map((f) => `${f.signature.replace(/\.UNOFFICIAL$/, '')} @ ${f.path}`).sort();
+const names = findingNames;
 
 function expectWithinBound(r: ScanResult, limits: ScanLimits): void {
   expect(r.containers?.peakBytesHeld ?? 0).toBeLessThanOrEqual(heldBound(limits));

@@ -6,9 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_LIMITS, detectContainer, heldBound, type ScanResult, type Scanner } from '../../../src/engine/index.js';
+import { DEFAULT_LIMITS, detectContainer, heldBound, type Scanner } from '../../../src/engine/index.js';
 import { buildZip, fakePe, HASHED, testScanner, writeTestDatabase } from './samples.js';
-import { expectVerdictsWhenCorrupted } from './damage-checks.js';
+import { expectVerdictsWhenCorrupted, findingNames } from './damage-checks.js';
 
 type SisRecord =
   | { kind: 'file'; dest?: string; source?: string; forks: Uint8Array[]; multi?: boolean; fileType?: number }
@@ -84,7 +84,7 @@ function buildSis(spec: SisSpec): Buffer {
 }
 
 const MiB = 1024 * 1024;
-const names = (r: ScanResult) => r.findings.map((f) => `${f.signature.replace(/\.UNOFFICIAL$/, '')} @ ${f.path}`).sort();
+const names = findingNames;
 const pe = fakePe('sis');
 
 let dir: string;
