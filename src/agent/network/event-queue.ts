@@ -64,16 +64,8 @@ export interface QueueStats {
   maxEvents: number;
 }
 
-interface EventRow {
-  kind: EventKind;
-  sha256: string;
-  size: number;
-  file_type: string;
-  detection: string | null;
-  engine: string;
-  database: string;
-  seen_at: string;
-}
+/** A queued row has the event's columns (and others, which toEvent leaves out). */
+type EventRow = NetworkEvent;
 
 const toEvent = (r: EventRow): NetworkEvent => ({ kind: r.kind, sha256: r.sha256, size: r.size, file_type: r.file_type, detection: r.detection, engine: r.engine, database: r.database, seen_at: r.seen_at });
 
