@@ -16,8 +16,8 @@ const MiB = 1024 * 1024;
 export const AUDIT_LIMITS = {
   /** TUF metadata documents (a targets.json grows with releases). */
   maxMetadataBytes: 16 * MiB,
-  /** Release images (the cloud's own `maxImageBytes` is 256 MiB). */
-  maxImageBytes: 256 * MiB,
+  /** Release images (the cloud's own `maxImageBytes` is 1 GiB). */
+  maxImageBytes: 1024 * MiB,
   /** A tile (8,192 bytes full) or an entry bundle (256 entries of up to 65,535 bytes). */
   maxTileBytes: 256 * (2 + 0xffff),
   /** A checkpoint note (as NOTE_MAX_BYTES). */

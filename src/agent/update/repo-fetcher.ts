@@ -26,7 +26,7 @@ import { UpdateClientError } from './update-error.js';
 export const ERROR_ANSWER_MAX_BYTES = 64 * 1024;
 /** How long one request may take, body included (ms): metadata and log files are small. */
 export const REQUEST_TIMEOUT_MS = 30_000;
-/** How long the download of one target may take (ms): an image is up to 256 MiB. */
+/** How long the download of one target may take (ms): an image is up to 1 GiB. */
 export const TARGET_TIMEOUT_MS = 10 * 60_000;
 
 export interface DownloadProgress {

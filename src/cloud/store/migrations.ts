@@ -187,6 +187,15 @@ export const MIGRATIONS: readonly Migration[] = [
          idx BIGINT PRIMARY KEY, kind TEXT NOT NULL CHECK (kind IN ('release', 'root')), entry TEXT NOT NULL, created_at TEXT NOT NULL)`,
     ],
   },
+  {
+    id: 6,
+    name: 'signature updates: blobs in chunks (images past what one text value holds)',
+    // blob-store.ts: a blob written from now on has `chunks` rows in update_blob_chunks and '' in data.
+    up: [
+      `ALTER TABLE update_blobs ADD COLUMN chunks INTEGER NOT NULL DEFAULT 0`,
+      `CREATE TABLE update_blob_chunks (sha256 TEXT NOT NULL, seq INTEGER NOT NULL, data TEXT NOT NULL, PRIMARY KEY (sha256, seq))`,
+    ],
+  },
 ];
 
 export async function migrate(store: Store, migrations: readonly Migration[] = MIGRATIONS): Promise<number[]> {

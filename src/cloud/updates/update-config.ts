@@ -9,7 +9,7 @@ export interface UpdateConfig {
   keepDeltas: number;
   /** Block size of the delta matcher, in bytes. */
   deltaBlockBytes: number;
-  /** Largest compiled image published, in bytes (images travel through the store as text). */
+  /** Largest compiled image published, in bytes (agents and auditors take images up to 1 GiB). */
   maxImageBytes: number;
   /** The transparency log's origin line (also its key name), for a repository created now. */
   logOrigin: string;
@@ -21,7 +21,7 @@ export const DEFAULT_UPDATE_CONFIG: UpdateConfig = {
   rootThreshold: 2,
   keepDeltas: 3,
   deltaBlockBytes: 64,
-  maxImageBytes: 256 * 1024 * 1024,
+  maxImageBytes: 1024 * 1024 * 1024,
   logOrigin: 'vigil.example/updates/log',
 };
 
