@@ -6,6 +6,7 @@ import { binHexMembers, isBinHex } from './binhex.js';
 import { cpioMembers, detectCpio } from './cpio.js';
 import { bunzip2, gunzip } from './decoders.js';
 import { hasHtmlData, htmlDataMembers } from './html-data.js';
+import { installShieldCabMembers, isInstallShieldCab, mayBeInstallShieldCab } from './ishield-cab.js';
 import { detectMail, mailMembers, type MailFormat } from './mail.js';
 import { isOle2, ole2Members } from './ole2.js';
 import { isPdf, pdfMembers } from './pdf.js';
@@ -18,7 +19,7 @@ import { isTarHeader, tarMembers } from './tar.js';
 import { isTnef, tnefMembers } from './tnef.js';
 import { isZip, zipMembers } from './zip.js';
 
-export type ContainerFormat = 'zip' | 'gzip' | 'bzip2' | 'tar' | 'cpio' | SevenZipFormat | MailFormat | 'tnef' | 'binhex' | 'rtf' | 'html-data' | 'ole2' | 'pdf' | 'pe-overlay' | 'sis';
+export type ContainerFormat = 'zip' | 'gzip' | 'bzip2' | 'tar' | 'cpio' | SevenZipFormat | MailFormat | 'tnef' | 'binhex' | 'rtf' | 'html-data' | 'ole2' | 'pdf' | 'pe-overlay' | 'sis' | 'ishield-cab';
 
 function startsWith(b: Uint8Array, bytes: number[], at = 0): boolean {
   if (b.length < at + bytes.length) return false;
@@ -41,6 +42,7 @@ export function detectContainer(b: Uint8Array): ContainerFormat | null {
   if (isSis(b)) return 'sis';
   const sevenZip = detectSevenZipFormat(b);
   if (sevenZip) return sevenZip;
+  if (isInstallShieldCab(b)) return 'ishield-cab';
   if (isOle2(b)) return 'ole2';
   if (isPdf(b)) return 'pdf';
   if (isTnef(b)) return 'tnef';
@@ -51,7 +53,8 @@ export function detectContainer(b: Uint8Array): ContainerFormat | null {
   if (isZip(b)) return 'zip';
   if (hasPeOverlay(b)) return 'pe-overlay';
   if (hasHtmlData(b)) return 'html-data';
-  return null;
+  // Formats without a magic (LZMA-alone) last, when nothing else took the bytes.
+  return detectSevenZipFormat(b, true);
 }
 
 export function containerMembers(format: ContainerFormat, b: Uint8Array, bounds: ReadBounds, heuristics: boolean): Iterable<Member> | AsyncIterable<Member> {
@@ -85,6 +88,8 @@ export function containerMembers(format: ContainerFormat, b: Uint8Array, bounds:
       return peOverlayMembers(b, bounds);
     case 'sis':
       return sisMembers(b, bounds);
+    case 'ishield-cab':
+      return installShieldCabMembers(b, bounds);
     default:
       return sevenZipMembers(format, b, bounds);
   }
@@ -96,7 +101,8 @@ export const ZIP_TAIL_BYTES = 22 + 0xffff;
 /** True when the head of an input starts like a container (whose members would be unpacked). */
 export function looksLikeContainer(head: Uint8Array): boolean {
   return startsWith(head, GZIP_MAGIC) || startsWith(head, [0x42, 0x5a, 0x68]) || startsWith(head, [0x50, 0x4b, 0x03, 0x04]) || isTarHeader(head)
-    || detectCpio(head) !== null || isSis(head) || detectSevenZipFormat(head) !== null
+    || detectCpio(head) !== null || isSis(head) || detectSevenZipFormat(head) !== null || detectSevenZipFormat(head, true) !== null
+    || mayBeInstallShieldCab(head)
     || isOle2(head) || isPdf(head) || isTnef(head) || isBinHex(head) || isRtf(head) || detectMail(head) !== null || hasHtmlData(head)
     || peMayHaveOverlay(head);
 }

@@ -1,6 +1,6 @@
 /**
  * What a PE executable carries after its sections (the overlay): setup programs append their
- * payload there. Two payloads are looked for:
+ * payload there. These payloads are looked for:
  *
  * - An OLE2 compound file (an MSI, a document) stored as is, found by its 8-byte magic at 512-byte
  *   aligned offsets of the overlay (at most MAX_ALIGNED_PROBES offsets, MAX_OLE2_MEMBERS hits); each
@@ -12,13 +12,27 @@
  *   nibbles swapped and is XORed with the name (each name byte XORed with ~13 35 86 07). Each file is
  *   a member `overlay@<offset>/<name>`; the MSI itself is usually one of them.
  *
+ * - An InstallShield setup file list (as ClamAV's cli_scanishield reads it): from the start of the
+ *   overlay, records of four NUL-terminated strings (file name, path, version, decimal size) and
+ *   that many bytes. Each file is a member `overlay@<offset>/<name>`, except an InstallShield
+ *   cabinet set (data1.hdr and data<N>.cab, see ishield-cab.ts), whose files are unpacked instead:
+ *   `overlay@<offset>/data2.cab/<path in the cabinet>`.
+ *
+ * - A compiled AutoIt script (autoit.ts): the AutoIt marker and `AU3!EA05`/`AU3!EA06` in the
+ *   overlay's first 4 MiB or the file's last 4 MiB; its FileInstall files and the script are members
+ *   `autoit@<offset>/<name>`.
+ *
+ * An NSIS installer (Nullsoft) is found here too (nsisHeaderAt) but unpacked by 7-Zip.
+ *
  * The overlay starts where the last section's raw data ends (PE/COFF section table:
  * PointerToRawData + SizeOfRawData). Every PE field is checked against the file's size and used only
  * as an offset, never to size a buffer; a PE header that does not hold together means no overlay
  * (the file is then no container), never an error.
  */
 import { createInflate } from 'node:zlib';
+import { autoItMembers, findAutoIt } from './autoit.js';
 import { runZlib, type Decoder, type Sink } from './decoders.js';
+import { installShieldCabSetMembers, type CabVolume } from './ishield-cab.js';
 import type { Member, ReadBounds } from './member.js';
 import { cleanName } from './mime.js';
 import { OLE2_MAGIC } from './ole2.js';
@@ -105,11 +119,79 @@ function ole2InOverlay(b: Uint8Array, start: number | null): boolean {
   return start !== null && ole2Offsets(b, start).length > 0;
 }
 
-/** True when `b` is a PE whose overlay holds an OLE2 file or an InstallShield MSI stream. */
-export function hasPeOverlay(b: Uint8Array): boolean {
+/** NSIS's first header: flags, 0xDEADBEEF, "NullsoftInst", the header's length, the data's length. */
+const NSIS_SIGNATURE = [0xef, 0xbe, 0xad, 0xde, ...Buffer.from('NullsoftInst', 'latin1')];
+const NSIS_FIRST_HEADER = 28;
+const NSIS_ALIGN = 512;
+
+/**
+ * Where an NSIS installer's first header is: NSIS puts it at a 512-byte aligned offset of the file,
+ * after its stub (the PE's sections), and looks for it there; the first MAX_ALIGNED_PROBES such
+ * offsets of the overlay are tried. Null when `b` is no PE with an overlay, or none holds it.
+ */
+export function nsisHeaderAt(b: Uint8Array): number | null {
+  const o = peOverlayStart(b);
+  if (!o || !('start' in o)) return null;
+  let at = Math.ceil(o.start / NSIS_ALIGN) * NSIS_ALIGN;
+  for (let probes = 0; probes < MAX_ALIGNED_PROBES && at + NSIS_FIRST_HEADER <= b.length; probes++, at += NSIS_ALIGN) {
+    if (NSIS_SIGNATURE.every((x, i) => b[at + 4 + i] === x) && u32(b, at + 20) > 0) return at;
+  }
+  return null;
+}
+
+/** Records taken from an InstallShield setup file list. */
+export const MAX_LIST_RECORDS = 4096;
+/** The longest name, path, version and size strings of a record. */
+const LIST_FIELDS = [260, 260, 64, 15];
+
+interface ListRecord {
+  name: string;
+  /** Where the file's bytes start, and their count. */
+  at: number;
+  size: number;
+}
+
+/**
+ * One record of an InstallShield setup file list at `at`: name, path, version and decimal size,
+ * each NUL-terminated, then the file. Null unless the name and path are non-empty text, the version
+ * is dotted digits, the size decimal, and the file ends inside `b` (`head`: `b` is only the head of
+ * the input, and the file may end past it).
+ */
+function listRecordAt(b: Uint8Array, at: number, head = false): ListRecord | null {
+  const fields: string[] = [];
+  let p = at;
+  for (const max of LIST_FIELDS) {
+    const end = p < b.length ? b.subarray(p, Math.min(b.length, p + max + 1)).indexOf(0) : -1;
+    if (end <= 0) return null;
+    fields.push(Buffer.from(b.subarray(p, p + end)).toString('latin1'));
+    p += end + 1;
+  }
+  const [name, path, version, size] = fields as [string, string, string, string];
+  if (/[\u0000-\u001f]/.test(name + path) || !/^\d+(\.\d+)*$/.test(version) || !/^\d+$/.test(size)) return null;
+  const n = Number(size);
+  return head || p + n <= b.length ? { name, at: p, size: n } : null;
+}
+
+/** The records of the setup file list at the start of the overlay (empty when there is none), bounded. */
+function setupList(b: Uint8Array, start: number): ListRecord[] {
+  const records: ListRecord[] = [];
+  for (let at = start; records.length < MAX_LIST_RECORDS; ) {
+    const r = listRecordAt(b, at);
+    if (!r) break;
+    records.push(r);
+    at = r.at + r.size;
+  }
+  return records;
+}
+
+/**
+ * True when `b` is a PE whose overlay holds an OLE2 file, an InstallShield MSI stream or an
+ * InstallShield setup file list (`head`: `b` is only the head of the input).
+ */
+export function hasPeOverlay(b: Uint8Array, head = false): boolean {
   const o = peOverlayStart(b);
   if (!o || !('start' in o)) return false;
-  return installShieldAt(b, o.start) !== null || ole2InOverlay(b, o.start);
+  return listRecordAt(b, o.start, head) !== null || installShieldAt(b, o.start) !== null || ole2InOverlay(b, o.start) || findAutoIt(b, o.start) !== null;
 }
 
 /**
@@ -119,7 +201,7 @@ export function hasPeOverlay(b: Uint8Array): boolean {
 export function peMayHaveOverlay(head: Uint8Array): boolean {
   const o = peOverlayStart(head);
   if (!o) return false;
-  return !('start' in o) || hasPeOverlay(head);
+  return !('start' in o) || hasPeOverlay(head, true);
 }
 
 /** Nibble swap and XOR with the name key, then zlib, over `input[from, to)`. */
@@ -164,10 +246,51 @@ function* installShieldMembers(b: Uint8Array, header: number, bounds: ReadBounds
   }
 }
 
+const CAB_VOLUME = /^data(\d{1,5})\.cab$/i;
+
+/**
+ * The files of a setup file list. When it holds data1.hdr and data volumes (an InstallShield
+ * cabinet set, as ClamAV takes it), the cabinet's files come first and those records are not
+ * members themselves; every other record is a stored member.
+ */
+function* setupListMembers(b: Uint8Array, start: number, records: ListRecord[], bounds: ReadBounds): Generator<Member> {
+  const at = `overlay@${start}`;
+  const header = records.find((r) => r.name.toLowerCase() === 'data1.hdr');
+  const volumes = new Map<number, CabVolume>();
+  const used = new Set<ListRecord>();
+  for (const r of records) {
+    const n = CAB_VOLUME.exec(r.name);
+    const volume = n ? Number(n[1]) : 0;
+    if (volume < 1 || volume > 0xffff || volumes.has(volume)) continue;
+    volumes.set(volume, { bytes: b.subarray(r.at, r.at + r.size), prefix: `${at}/${r.name}/` });
+    used.add(r);
+  }
+  if (header && volumes.size > 0) {
+    used.add(header);
+    yield* installShieldCabSetMembers(b.subarray(header.at, header.at + header.size), volumes, bounds);
+  } else {
+    used.clear();
+  }
+  let i = 0;
+  for (const r of records) {
+    i++;
+    if (used.has(r) || r.size === 0) continue;
+    yield { kind: 'stored', name: `${at}/${cleanName(r.name) ?? `file${i}`}`, bytes: b.subarray(r.at, r.at + r.size) };
+  }
+}
+
 export function* peOverlayMembers(b: Uint8Array, bounds: ReadBounds): Generator<Member> {
   const o = peOverlayStart(b);
   if (!o || !('start' in o)) return;
+  const records = setupList(b, o.start);
+  // The list covers the overlay: what it holds is scanned as its files.
+  if (records.length > 0) {
+    yield* setupListMembers(b, o.start, records, bounds);
+    return;
+  }
   const header = installShieldAt(b, o.start);
   if (header !== null) yield* installShieldMembers(b, header, bounds);
+  const autoIt = findAutoIt(b, o.start);
+  if (autoIt !== null) yield* autoItMembers(b, autoIt, bounds);
   for (const at of ole2Offsets(b, o.start)) yield { kind: 'stored', name: `overlay@${at}`, bytes: b.subarray(at) };
 }

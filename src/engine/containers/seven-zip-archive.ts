@@ -1,7 +1,10 @@
 /**
- * Archives unpacked through 7-Zip (seven-zip.ts): 7z, RAR (4 and 5), ARJ, Microsoft CAB, CHM and
- * SZDD (MS-DOS COMPRESS), each detected by its magic at offset 0 and opened with its 7-Zip type
- * forced (`-t`), so 7-Zip never guesses from a name or searches the bytes for another format.
+ * Archives unpacked through 7-Zip (seven-zip.ts): 7z, RAR (4 and 5), ARJ, Microsoft CAB, CHM, SZDD
+ * (MS-DOS COMPRESS), NSIS installers and the single streams xz, lzma (LZMA-alone) and Unix compress
+ * (.Z). Each is detected from its content (a magic at offset 0; NSIS: its first header in a PE's
+ * overlay; lzma, which has no magic: a strict check of its 13-byte header, tried only after every
+ * other format) and opened with its 7-Zip type forced (`-t`), so 7-Zip never guesses from a name or
+ * searches the bytes for another format.
  *
  * Per archive, in one fresh instance when it allows:
  * 1. list (`l -slt`): encrypted entries (and encrypted headers) are reported `encrypted`, as ClamAV
@@ -25,10 +28,11 @@
 import { RATIO_FREE_BYTES } from '../scan-limits.js';
 import type { LimitName } from '../result.js';
 import type { Member, ReadBounds } from './member.js';
+import { nsisHeaderAt } from './pe-overlay.js';
 import { ARCHIVE_PATH, OUT_DIR, SevenZipInstance, type OutputHooks, type SevenZipRun } from './seven-zip.js';
 import { parseListing, type Listing } from './seven-zip-listing.js';
 
-export type SevenZipFormat = '7z' | 'rar' | 'rar5' | 'arj' | 'cab' | 'chm' | 'szdd';
+export type SevenZipFormat = '7z' | 'rar' | 'rar5' | 'arj' | 'cab' | 'chm' | 'szdd' | 'nsis' | 'xz' | 'lzma' | 'z';
 
 interface FormatInfo {
   /** 7-Zip's name for the format (`7zz i`). */
@@ -39,6 +43,10 @@ interface FormatInfo {
   encryptedAlert?: string;
   /** A single compressed stream: the object takes the archive's path (as gzip's does). */
   single?: boolean;
+  /** More checks after the magic (or instead of it, when the magic is empty). */
+  check?: (b: Uint8Array) => boolean;
+  /** No magic to go by: tried only when no other format (7-Zip's or not) took the bytes. */
+  weak?: boolean;
 }
 
 /** Magic numbers as 7-Zip's handlers check them (and the formats' specifications state them). */
@@ -54,13 +62,54 @@ export const SEVEN_ZIP_FORMATS: Record<SevenZipFormat, FormatInfo> = {
   chm: { type: 'Chm', label: 'CHM', magic: [0x49, 0x54, 0x53, 0x46, 3, 0, 0, 0] },
   // SZDD: the magic of MS-DOS COMPRESS.EXE and compression mode 'A' (LZSS).
   szdd: { type: 'MsLZ', label: 'SZDD', magic: [0x53, 0x5a, 0x44, 0x44, 0x88, 0xf0, 0x27, 0x33, 0x41], single: true },
+  // NSIS: a PE whose overlay holds NSIS's first header (pe-overlay.ts); 7-Zip finds it again itself.
+  nsis: { type: 'Nsis', label: 'NSIS', magic: [], check: (b) => nsisHeaderAt(b) !== null },
+  // xz: the stream header magic, then stream flags whose first byte is zero and whose check type fits in 4 bits.
+  xz: { type: 'xz', label: 'xz', magic: [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00], single: true, check: (b) => b.length >= 12 && b[6] === 0 && b[7]! < 0x10 },
+  lzma: { type: 'lzma', label: 'lzma', magic: [], single: true, check: isLzmaAlone, weak: true },
+  // Unix compress: 1F 9D, then a flags byte: at most 16 bits a code (at least 9), bits 5-6 unused.
+  z: { type: 'Z', label: 'Z', magic: [0x1f, 0x9d], single: true, check: (b) => b.length >= 3 && (b[2]! & 0x60) === 0 && (b[2]! & 0x1f) >= 9 && (b[2]! & 0x1f) <= 16 },
 };
 
 const ARJ_MAX_BASIC_HEADER = 2600;
 
-export function detectSevenZipFormat(b: Uint8Array): SevenZipFormat | null {
+/** LZMA-alone's properties byte: (pb * 5 + lp) * 9 + lc, each within its range. */
+const LZMA_MAX_PROPERTIES = 5 * 5 * 9;
+/** The smallest dictionary size taken for LZMA-alone (encoders write at least 4 KiB), and the largest (1.5 GiB). */
+const LZMA_MIN_DICTIONARY = 1 << 12;
+const LZMA_MAX_DICTIONARY = 3 * 2 ** 29;
+/** The largest uncompressed size taken for LZMA-alone when it is stated (1 TiB). */
+const LZMA_MAX_SIZE = 2 ** 40;
+
+/**
+ * LZMA-alone (`.lzma`, `xz --format=lzma`) has no magic: its 13-byte header is checked strictly so
+ * other data is not taken for it. The properties byte in range; a dictionary size of 2^n or 3 * 2^n
+ * bytes (what encoders write), from 4 KiB to 1.5 GiB; the uncompressed size unknown (all ones) or at
+ * most 1 TiB; and the first byte of the range coder, which is always zero.
+ */
+export function isLzmaAlone(b: Uint8Array): boolean {
+  if (b.length < 14 || b[0]! >= LZMA_MAX_PROPERTIES || b[13] !== 0) return false;
+  const dictionary = (b[1]! | (b[2]! << 8) | (b[3]! << 16)) + b[4]! * 0x1000000;
+  if (dictionary < LZMA_MIN_DICTIONARY || dictionary > LZMA_MAX_DICTIONARY) return false;
+  const power = (n: number) => (n & (n - 1)) === 0;
+  if (!(dictionary <= 0x40000000 && power(dictionary)) && !(dictionary % 3 === 0 && power(dictionary / 3))) return false;
+  let unknown = true;
+  for (let i = 5; i < 13; i++) unknown &&= b[i] === 0xff;
+  if (unknown) return true;
+  let size = 0;
+  for (let i = 12; i >= 5; i--) size = size * 256 + b[i]!;
+  return size <= LZMA_MAX_SIZE;
+}
+
+/**
+ * The 7-Zip format `b` is, from its magic and checks; `weak`: only the formats without a magic
+ * (tried last, by detectContainer), instead of those with one.
+ */
+export function detectSevenZipFormat(b: Uint8Array, weak = false): SevenZipFormat | null {
   for (const [format, info] of Object.entries(SEVEN_ZIP_FORMATS) as [SevenZipFormat, FormatInfo][]) {
+    if ((info.weak ?? false) !== weak) continue;
     if (b.length < info.magic.length || !info.magic.every((x, i) => b[i] === x)) continue;
+    if (info.check && !info.check(b)) continue;
     if (format === 'arj') {
       const size = b.length >= 4 ? b[2]! | (b[3]! << 8) : 0;
       if (size === 0 || size > ARJ_MAX_BASIC_HEADER) continue;

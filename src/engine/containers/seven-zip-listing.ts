@@ -1,8 +1,9 @@
 /**
  * The technical listing 7-Zip prints with `l -slt -ba`: one block of `Key = Value` lines per entry,
- * blocks separated by a blank line, the first line of a block `Path = ...`. Only what the walk needs
- * is kept: name, declared size, folder, encrypted. Declared sizes are untrusted: they are used to
- * see a limit coming, never to size anything.
+ * blocks separated by a blank line, the first line of a block `Path = ...` (the single stream of xz,
+ * lzma or Z has no name of its own: its block has no `Path` line, and its path is ''). Only what
+ * the walk needs is kept: name, declared size, folder, encrypted. Declared sizes are untrusted: they
+ * are used to see a limit coming, never to size anything.
  */
 
 export interface ListedEntry {
@@ -43,7 +44,11 @@ export function parseListing(lines: string[]): Listing {
       entries.push(cur);
       continue;
     }
-    if (!cur) continue;
+    if (!cur) {
+      // A block without a path: the single stream of xz, lzma or Z.
+      cur = { path: '', size: NaN, folder: false, encrypted: false };
+      entries.push(cur);
+    }
     if (key === 'Size') cur.size = value === '' ? NaN : Number(value);
     else if (key === 'Folder') cur.folder = value === '+';
     else if (key === 'Attributes') cur.folder ||= value.startsWith('D');

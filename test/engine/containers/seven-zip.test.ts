@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { DEFAULT_LIMITS, detectContainer, heldBound, type ScanLimits, type ScanResult, type Scanner } from '../../../src/engine/index.js';
 import { hasEncryptedHeaders } from '../../../src/engine/containers/seven-zip-archive.js';
+import { parseListing } from '../../../src/engine/containers/seven-zip-listing.js';
 import { BODY_MARKER, buildRar4, buildSzdd, buildTar, buildZip, crc32, fakePe, HASHED, sevenZipArchive, testScanner, writeTestDatabase } from './samples.js';
 import { findingNames } from './damage-checks.js';
 
@@ -110,6 +111,14 @@ describe('RAR, SZDD and ZIP methods through 7-Zip', () => {
     const ppmd = buildZip([{ name: 'p.bin', data: body, method: 98, compressed: Buffer.alloc(40, 1) }]);
     const r = await scanner.scanBuffer(ppmd, { path: 'p.zip' });
     expect(r.issues?.map((i) => `${i.code} ${i.path}`)).toEqual(['unsupported p.zip//p.bin']);
+  });
+});
+
+describe('listing', () => {
+  it('takes a block without a path (the single stream of xz, lzma, Z) as one entry named \'\'', () => {
+    expect(parseListing(['Size = 1200', 'Packed Size = 92', 'Method = LZMA2:23 CRC64', '']).entries).toEqual([{ path: '', size: 1200, folder: false, encrypted: false }]);
+    expect(parseListing(['Packed Size = 120', '']).entries).toEqual([{ path: '', size: NaN, folder: false, encrypted: false }]);
+    expect(parseListing(['Path = a.txt', 'Size = 3', '', 'Path = d', 'Folder = +', '']).entries.map((e) => [e.path, e.folder])).toEqual([['a.txt', false], ['d', true]]);
   });
 });
 
