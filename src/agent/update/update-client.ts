@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TargetFile } from '@tufjs/models';
 import { Database } from '../../engine/index.js';
-import { applyImageDelta, importPublicKeyPem, NOTE_MAX_BYTES } from '../../protocol/index.js';
+import { applyImageDelta, importPublicKeyPem, NOTE_MAX_BYTES, readImageDeltaHeader } from '../../protocol/index.js';
 import { ensureAgentDir } from '../agent-dir.js';
 import { writeFileAtomic } from '../atomic-file.js';
 import { readActivation, type ActivationRecord } from '../license/license-state.js';
@@ -223,6 +223,9 @@ export async function runUpdate(options: UpdateOptions): Promise<UpdateOutcome> 
       try {
         const bytes = await downloadTarget(trusted, delta, dbDir, fetcher);
         downloadedBytes += bytes.length;
+        // The delta must name the release image (VGDELTA2 header) before any work is done on it.
+        const header = readImageDeltaHeader(bytes);
+        if (header.targetLength !== target.length || header.targetSha256 !== target.sha256) throw new Error(`the delta builds the image ${header.targetSha256}, not the release image ${target.sha256}`);
         const built = applyImageDelta(readFileSync(join(dbDir, INSTALLED_IMAGE)), bytes, { maxTargetBytes: target.length });
         if (built.length !== target.length || sha256Hex(built) !== target.sha256) throw new Error('the rebuilt image is not the release image');
         image = built;
