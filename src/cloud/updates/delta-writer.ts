@@ -28,9 +28,7 @@
  */
 import { createHash } from 'node:crypto';
 import { deflateRawSync } from 'node:zlib';
-import { hashSection, L, P, S, SECTION, sizeSetSection } from '../../engine/compile/layout.js';
-import { NAME_BLOCK } from '../../engine/compile/name-table.js';
-import { DIGEST_LENGTH, HASH_ALGOS } from '../../engine/signatures/model.js';
+import { DIGEST_LENGTH, HASH_ALGOS, imageLayout, NAME_BLOCK } from '../../engine/index.js';
 import {
   Alignment,
   applyImageDelta,
@@ -50,6 +48,8 @@ import {
   wordsOf,
   zigzag,
 } from '../../protocol/index.js';
+
+const { hashSection, L, P, S, SECTION, sizeSetSection } = imageLayout;
 
 /** Default block size of the OPS matcher: small enough to find shifted tables, large enough to keep the index small. */
 export const DELTA_BLOCK_BYTES = 64;

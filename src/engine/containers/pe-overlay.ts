@@ -20,7 +20,8 @@
  *
  * - A compiled AutoIt script (autoit.ts): the AutoIt marker and `AU3!EA05`/`AU3!EA06` in the
  *   overlay's first 4 MiB or the file's last 4 MiB; its FileInstall files and the script are members
- *   `autoit@<offset>/<name>`.
+ *   `autoit@<offset>/<name>`. A PE with no overlay is searched for one too, in its first and last
+ *   4 MiB (AutoIt 3.3 and later keep the script in a resource).
  *
  * An NSIS installer (Nullsoft) is found here too (nsisHeaderAt) but unpacked by 7-Zip.
  *
@@ -85,6 +86,22 @@ export function peOverlayStart(b: Uint8Array): { start: number } | { beyond: tru
   }
   if (end >= b.length) return end > b.length ? { beyond: true } : null;
   return { start: end };
+}
+
+/** True when `b` starts with an MZ header whose e_lfanew points at a PE signature inside `b`. */
+function isPe(b: Uint8Array): boolean {
+  if (b.length < 0x40 || b[0] !== 0x4d || b[1] !== 0x5a) return false;
+  const pe = u32(b, 0x3c);
+  return pe >= 0x40 && pe + 4 <= b.length && b[pe] === 0x50 && b[pe + 1] === 0x45 && b[pe + 2] === 0 && b[pe + 3] === 0;
+}
+
+/**
+ * A PE with no overlay may still hold a compiled AutoIt script: AutoIt 3.3 and later keep it in a
+ * resource (RT_RCDATA "SCRIPT"), inside the sections. Its offset, searched as findAutoIt does (the
+ * first and the last AUTOIT_WINDOW bytes of the file); null for anything else.
+ */
+function autoItInSections(b: Uint8Array): number | null {
+  return isPe(b) ? findAutoIt(b, 0) : null;
 }
 
 function isOle2At(b: Uint8Array, at: number): boolean {
@@ -190,7 +207,8 @@ function setupList(b: Uint8Array, start: number): ListRecord[] {
  */
 export function hasPeOverlay(b: Uint8Array, head = false): boolean {
   const o = peOverlayStart(b);
-  if (!o || !('start' in o)) return false;
+  if (o === null) return autoItInSections(b) !== null;
+  if (!('start' in o)) return false;
   return listRecordAt(b, o.start, head) !== null || installShieldAt(b, o.start) !== null || ole2InOverlay(b, o.start) || findAutoIt(b, o.start) !== null;
 }
 
@@ -200,7 +218,7 @@ export function hasPeOverlay(b: Uint8Array, head = false): boolean {
  */
 export function peMayHaveOverlay(head: Uint8Array): boolean {
   const o = peOverlayStart(head);
-  if (!o) return false;
+  if (!o) return autoItInSections(head) !== null;
   return !('start' in o) || hasPeOverlay(head, true);
 }
 
@@ -281,7 +299,12 @@ function* setupListMembers(b: Uint8Array, start: number, records: ListRecord[], 
 
 export function* peOverlayMembers(b: Uint8Array, bounds: ReadBounds): Generator<Member> {
   const o = peOverlayStart(b);
-  if (!o || !('start' in o)) return;
+  if (o === null) {
+    const inSections = autoItInSections(b);
+    if (inSections !== null) yield* autoItMembers(b, inSections, bounds);
+    return;
+  }
+  if (!('start' in o)) return;
   const records = setupList(b, o.start);
   // The list covers the overlay: what it holds is scanned as its files.
   if (records.length > 0) {

@@ -3,7 +3,8 @@
 // ClamAV's autoit.c does, and damaged copies (cut short, bytes changed, garbage after the marker)
 // give issues or fewer members, never an exception, never more output than the entries declare.
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -11,7 +12,7 @@ import { AUTOIT_MARKER, autoItMembers, findAutoIt } from '../../../src/engine/co
 import type { Member, ReadBounds } from '../../../src/engine/containers/member.js';
 import { peOverlayStart } from '../../../src/engine/containers/pe-overlay.js';
 import { ScanBudget } from '../../../src/engine/containers/scan-budget.js';
-import { DEFAULT_LIMITS } from '../../../src/engine/index.js';
+import { createScanner, DEFAULT_LIMITS } from '../../../src/engine/index.js';
 
 const TESTFILES = '/usr/share/clamav-testfiles';
 const present = existsSync(join(TESTFILES, 'clam.exe'));
@@ -221,5 +222,40 @@ describe('AutoIt, built input', () => {
   it('no header at the given offset is an issue', async () => {
     const got = await extract(Buffer.alloc(100), 10);
     expect(got.map((m) => m.kind)).toEqual(['issue']);
+  });
+});
+
+describe.skipIf(!present)('AutoIt script inside the sections of a PE (AutoIt 3.3 and later)', () => {
+  it('finds and unpacks it when the PE has no overlay, and names the entry', async () => {
+    // clam.ea06.exe with its last section stretched to the end of the file: the script is then inside
+    // the sections, where a resource would hold it, and the file has no overlay.
+    const b = Buffer.from(readFileSync(join(TESTFILES, 'clam.ea06.exe')));
+    const pe = b.readUInt32LE(0x3c);
+    const sections = b.readUInt16LE(pe + 6);
+    const table = pe + 24 + b.readUInt16LE(pe + 20);
+    let last = table;
+    for (let i = 0; i < sections; i++) {
+      const at = table + i * 40;
+      if (b.readUInt32LE(at + 20) > b.readUInt32LE(last + 20)) last = at;
+    }
+    b.writeUInt32LE(b.length - b.readUInt32LE(last + 20), last + 16);
+    expect(peOverlayStart(b)).toBeNull();
+
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-autoit-'));
+    try {
+      writeFileSync(join(dir, 'clam.hdb'), `${CLAM_MD5}:544:Vigil.TestFile.ClamHash\n`);
+      const scanner = await createScanner({ databases: [dir], cacheDir: false });
+      const r = await scanner.scanBuffer(b, { path: 'au3.exe' });
+      expect(r.findings.map((f) => [f.signature, f.path])).toEqual([['Vigil.TestFile.ClamHash.UNOFFICIAL', 'au3.exe//autoit@252928/clam.exe']]);
+      // The unchanged file (the script in the overlay) is found the same way.
+      const o = await scanner.scanBuffer(readFileSync(join(TESTFILES, 'clam.ea06.exe')), { path: 'o.exe' });
+      expect(o.findings.map((f) => f.path)).toEqual(['o.exe//autoit@252928/clam.exe']);
+      // The same PE whose marker is followed by another subtype holds no script.
+      const other = Buffer.from(b);
+      other.write('AU3!EA07', 252928 + AUTOIT_MARKER.length, 'latin1');
+      expect((await scanner.scanBuffer(other, { path: 'other.exe' })).findings).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
