@@ -9,8 +9,8 @@ import type { Decoder } from './decoders.js';
 import { ARCHIVE_PATH, OUT_DIR, SevenZipInstance } from './seven-zip.js';
 import { SIG_DESCRIPTOR, u32, type ZipRecord } from './zip-layout.js';
 
-/** The ZIP methods 7-Zip decodes for Vigil. */
-export const SEVEN_ZIP_ZIP_METHODS = new Set([6, 9]);
+/** The ZIP methods 7-Zip decodes for Vigil: Implode, Deflate64, LZMA, XZ, PPMd (APPNOTE 4.4.5). */
+export const SEVEN_ZIP_ZIP_METHODS = new Set([6, 9, 14, 95, 98]);
 
 export interface ZipEntryFacts {
   method: number;

@@ -58,9 +58,9 @@ describe('ZIP', () => {
     expect(names(await scanner.scanStream(Readable.from([big.subarray(0, 1000), big.subarray(1000)]), { path: 'up' }))).toEqual(['Test.Container.Hash @ up//payload.bin']);
   });
 
-  it('reports members of methods Vigil cannot decode (PPMd) as unsupported (incomplete), and encrypted members as encrypted', async () => {
+  it('reports members of methods Vigil cannot decode (WavPack) as unsupported (incomplete), and encrypted members as encrypted', async () => {
     const zip = buildZip([
-      { name: 'd64.bin', data: body, method: 98, compressed: Buffer.alloc(40, 1) },
+      { name: 'd64.bin', data: body, method: 97, compressed: Buffer.alloc(40, 1) },
       { name: 'secret.bin', data: body, encrypted: true },
     ]);
     const r = await scanner.scanBuffer(zip, { path: 'e.zip' });

@@ -108,9 +108,28 @@ describe('RAR, SZDD and ZIP methods through 7-Zip', () => {
     const d64 = await sevenZipArchive('zip', [{ name: 'k.bin', data: HASHED }, { name: 'b.txt', data: long }], ['-mm=Deflate64']);
     expect([d64.readUInt16LE(8), d64.indexOf(BODY_MARKER)]).toEqual([9, -1]);
     expect(names(await all.scanBuffer(d64, { path: 'd.zip' }))).toEqual(['Test.Container.Body @ d.zip//b.txt', 'Test.Container.Hash @ d.zip//k.bin']);
-    const ppmd = buildZip([{ name: 'p.bin', data: body, method: 98, compressed: Buffer.alloc(40, 1) }]);
-    const r = await scanner.scanBuffer(ppmd, { path: 'p.zip' });
+    const wavPack = buildZip([{ name: 'p.bin', data: body, method: 97, compressed: Buffer.alloc(40, 1) }]);
+    const r = await scanner.scanBuffer(wavPack, { path: 'p.zip' });
     expect(r.issues?.map((i) => `${i.code} ${i.path}`)).toEqual(['unsupported p.zip//p.bin']);
+  });
+
+  it('decodes ZIP LZMA (14), XZ (95) and PPMd (98) entries through 7-Zip, and reports damaged ones', async () => {
+    const long = Buffer.from(`${body}\n`.repeat(50));
+    for (const [method, id] of [['LZMA', 14], ['XZ', 95], ['PPMd', 98]] as const) {
+      const zip = await sevenZipArchive('zip', [{ name: 'k.bin', data: HASHED }, { name: 'b.txt', data: long }], [`-mm=${method}`]);
+      expect([method, zip.readUInt16LE(8), zip.indexOf(BODY_MARKER)]).toEqual([method, id, -1]);
+      expect(names(await all.scanBuffer(zip, { path: 'm.zip' }))).toEqual(['Test.Container.Body @ m.zip//b.txt', 'Test.Container.Hash @ m.zip//k.bin']);
+      // The first entry's data (7-Zip writes b.txt first) overwritten: a verdict, the damage reported
+      // at that entry, and the other entry still scanned.
+      const damaged = Buffer.from(zip);
+      const data = 30 + zip.readUInt16LE(26) + zip.readUInt16LE(28);
+      expect(zip.toString('latin1', 30, 30 + zip.readUInt16LE(26))).toBe('b.txt');
+      damaged.fill(0x5a, data + 2, data + 40);
+      const d = await all.scanBuffer(damaged, { path: 'm.zip' });
+      expect(names(d)).toEqual(['Test.Container.Hash @ m.zip//k.bin']);
+      expect(d.issues?.map((i) => i.path)).toEqual(['m.zip//b.txt']);
+      expect(['corrupt', 'truncated']).toContain(d.issues?.[0]?.code);
+    }
   });
 });
 
