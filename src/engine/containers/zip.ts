@@ -1,8 +1,9 @@
 /**
  * ZIP members for the tree walk: the entries of the central directory, then those only the chain
  * of local headers shows (hidden from the directory), each data range scanned once. Stored and
- * deflated entries are decoded (and bzip2, method 12); Implode (6), Deflate64 (9), LZMA (14), XZ (95) and PPMd (98) through 7-Zip
- * (seven-zip-decoder.ts); the rest are reported `unsupported`, encrypted entries `encrypted` (both
+ * deflated entries are decoded (and bzip2, method 12); Implode (6), Deflate64 (9), LZMA (14), XZ
+ * (95) and PPMd (98) through 7-Zip (seven-zip-decoder.ts); the rest are reported `unsupported`,
+ * encrypted entries `encrypted` (both
  * make the verdict `incomplete`).
  *
  * Overlapping entries: more than ZIP_MAX_OVERLAPS records overlapping the next one is ClamAV's
