@@ -8,20 +8,9 @@ import { describe, expect, it } from 'vitest';
 import { KeyVault } from '../../../src/cloud/updates/index.js';
 import { tufSigner } from '../../../src/cloud/updates/key-vault.js';
 import { openDatabase } from '../../../src/engine/index.js';
-import { forkPublisher, newAgent, openPublisher, tempDir, type Agent } from './update-fixtures.js';
+import { forkPublisher, installedOne, newAgent, openPublisher, tempDir, type Agent } from './update-fixtures.js';
 
 const DAY = 86_400_000;
-
-/** A publisher with release 1, exported, and an agent that installed it. */
-async function installedOne() {
-  const pub = await openPublisher();
-  const [sha1] = await pub.publish(1);
-  const repo = await pub.exportTo();
-  const agent = newAgent();
-  await agent.update(repo);
-  expect(agent.installed()).toBe(sha1);
-  return { pub, repo, agent, sha1: sha1! };
-}
 
 async function refused(agent: Agent, repo: string, code: string, kept: string, extra = {}) {
   const failure = await agent.update(repo, extra).then(
@@ -124,16 +113,12 @@ describe('vigil update refuses attacks and keeps the database', () => {
   });
 
   it('endless data: a target longer than its metadata declares', async () => {
-    const pub = await openPublisher();
-    const [sha1] = await pub.publish(1);
-    const repo = await pub.exportTo();
-    const agent = newAgent();
-    await agent.update(repo);
+    const { pub, repo, agent, sha1 } = await installedOne();
     await pub.publish(2);
     await pub.exportTo(repo);
     rmSync(targetFile(repo, 'vigil-1-to-2.vigildelta'));
     appendFileSync(targetFile(repo, 'vigil-2.vigildb'), Buffer.alloc(1024 * 1024));
-    const e = await refused(agent, repo, 'TARGET_REFUSED', sha1!);
+    const e = await refused(agent, repo, 'TARGET_REFUSED', sha1);
     expect(e.message).toMatch(/[Mm]ax length/);
   });
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../../src/engine/index.js';
 import { readInstallState, rollbackUpdate, UpdateClientError } from '../../../src/agent/index.js';
-import { newAgent, openPublisher, serveRepo } from './update-fixtures.js';
+import { installedOne, newAgent, openPublisher, serveRepo } from './update-fixtures.js';
 
 describe('vigil update (library)', () => {
   it('installs the newest release from a mirror, then the next by delta, and scans with it', async () => {
@@ -72,11 +72,7 @@ describe('vigil update (library)', () => {
   });
 
   it('stops with POLICY_DENIED and the decision when the cloud refuses updates, keeping the database', async () => {
-    const pub = await openPublisher();
-    const [sha1] = await pub.publish(1);
-    const repo = await pub.exportTo();
-    const agent = newAgent();
-    await agent.update(repo);
+    const { pub, repo, agent, sha1 } = await installedOne();
     await pub.publish(2);
     await pub.exportTo(repo);
     const decision = { decision: 'deny', action: 'update', reason: 'Export controls', jurisdiction: 'XX' };

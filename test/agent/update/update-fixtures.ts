@@ -8,7 +8,7 @@ import { cpSync, existsSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, normalize } from 'node:path';
-import { afterEach } from 'vitest';
+import { afterEach, expect } from 'vitest';
 import { exportRepository, type UpdateConfig } from '../../../src/cloud/updates/index.js';
 import { openStore, type Store } from '../../../src/cloud/index.js';
 import { runUpdate, type UpdateOptions } from '../../../src/agent/index.js';
@@ -93,6 +93,17 @@ export function newAgent(): Agent {
     },
     installed: () => (existsSync(join(dbDir, 'vigil.vigildb')) ? sha256(readFileSync(join(dbDir, 'vigil.vigildb'))) : undefined),
   };
+}
+
+/** A publisher with release 1, exported, and an agent that installed it. */
+export async function installedOne() {
+  const pub = await openPublisher();
+  const [sha1] = await pub.publish(1);
+  const repo = await pub.exportTo();
+  const agent = newAgent();
+  await agent.update(repo);
+  expect(agent.installed()).toBe(sha1);
+  return { pub, repo, agent, sha1: sha1! };
 }
 
 /** A static server over an exported folder, under `prefix` (e.g. /v1/updates as the cloud serves it); `intercept` may answer first. */
