@@ -1,25 +1,15 @@
 // OLE2 compound files and PDFs: streams found by content and unpacked as members (mini stream, VBA
 // module source through MS-OVBA decompression, PDF filters and chains); damaged at every offset and
 // at random (fast-check); cycles, huge declared counts and a Flate bomb stopped within the limits.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_LIMITS, detectContainer, heldBound, type Scanner } from '../../../src/engine/index.js';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_LIMITS, detectContainer, heldBound } from '../../../src/engine/index.js';
 import { decompressOvba } from '../../../src/engine/containers/ovba.js';
-import { fakePe, HASHED, testScanner, writeTestDatabase } from './samples.js';
+import { fakePe, HASHED, testScanner, testScanners } from './samples.js';
 import { buildOle2, buildPdf, ovbaLiterals, vbaDir } from './samples-documents.js';
 import { expectVerdictsWhenCorrupted, findingNames } from './damage-checks.js';
 
 const MiB = 1024 * 1024;
-let dir: string;
-let all: Scanner;
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'vigil-documents-'));
-  writeTestDatabase(dir);
-  all = await testScanner(dir, { allMatch: true });
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const t = testScanners('vigil-documents-');
 
 const names = findingNames;
 const bigPe = Buffer.concat([fakePe('ole'), Buffer.alloc(6000, 0x41)]);
@@ -44,17 +34,17 @@ const pdf = buildPdf([
 describe('OLE2', () => {
   it('names every stream by its path, reading the mini stream and regular sectors', async () => {
     expect(detectContainer(ole)).toBe('ole2');
-    const r = await all.scanBuffer(ole, { path: 'd.doc' });
+    const r = await t.all.scanBuffer(ole, { path: 'd.doc' });
     expect(names(r)).toContain('Test.Container.Hash @ d.doc//small.txt');
     expect(names(r)).toContain('Test.Container.PE @ d.doc//Storage/big.exe');
     expect(r.issues).toBeUndefined();
   });
 
   it('decompresses VBA module source from the offset the dir stream gives', async () => {
-    const r = await all.scanBuffer(ole, { path: 'd.doc' });
+    const r = await t.all.scanBuffer(ole, { path: 'd.doc' });
     expect(r.containers?.objects).toBe(5);
     // The hash-only payload sits inside the source: it is found by no signature, but the module is unpacked.
-    const only = await all.scanBuffer(buildOle2([
+    const only = await t.all.scanBuffer(buildOle2([
       { name: 'VBA/dir', data: ovbaLiterals(vbaDir('M', 0)) },
       { name: 'VBA/M', data: ovbaLiterals(HASHED) },
     ]), { path: 'm.xls' });
@@ -74,7 +64,7 @@ describe('OLE2', () => {
   it('reports a FAT cycle as corrupt and stops', async () => {
     // Sector 0 is the first of big.exe's chain: point a later link back to it.
     const looped = buildOle2([{ name: 'big.exe', data: bigPe }], (fat) => (fat[3] = 0));
-    const r = await all.scanBuffer(looped, { path: 'l.doc' });
+    const r = await t.all.scanBuffer(looped, { path: 'l.doc' });
     expect(r.issues?.some((i) => i.code === 'corrupt' && /loops/.test(i.detail))).toBe(true);
     expect(names(r)).toEqual(['Test.Container.PE @ l.doc//big.exe']);
   });
@@ -83,7 +73,7 @@ describe('OLE2', () => {
     const b = Buffer.from(ole);
     b.writeUInt32LE(0x7fffffff, 44);
     for (let i = 0; i < 109; i++) if (b.readUInt32LE(76 + 4 * i) === 0xffffffff) b.writeUInt32LE(0x7ffffff0 - i, 76 + 4 * i);
-    const r = await all.scanBuffer(b, { path: 'h.doc' });
+    const r = await t.all.scanBuffer(b, { path: 'h.doc' });
     expect(names(r)).toContain('Test.Container.Hash @ h.doc//small.txt');
   });
 
@@ -92,7 +82,7 @@ describe('OLE2', () => {
     // The directory follows the data; find entry 1 (small.txt) and point its right sibling to itself.
     const at = b.indexOf(Buffer.from('small.txt', 'utf16le'));
     b.writeUInt32LE(1, at + 72);
-    const r = await all.scanBuffer(b, { path: 't.doc' });
+    const r = await t.all.scanBuffer(b, { path: 't.doc' });
     expect(r.issues?.some((i) => /directory tree loops/.test(i.detail))).toBe(true);
   });
 });
@@ -100,7 +90,7 @@ describe('OLE2', () => {
 describe('PDF', () => {
   it('decodes each filter and chains, whatever /Length says', async () => {
     expect(detectContainer(pdf)).toBe('pdf');
-    const r = await all.scanBuffer(pdf, { path: 'p.pdf' });
+    const r = await t.all.scanBuffer(pdf, { path: 'p.pdf' });
     expect(names(r)).toEqual([
       'Test.Container.Hash @ p.pdf//obj-3',
       'Test.Container.Hash @ p.pdf//obj-7',
@@ -111,16 +101,16 @@ describe('PDF', () => {
   });
 
   it('decodes ASCII85 with z groups and a short last group', async () => {
-    const r = await all.scanBuffer(buildPdf([{ data: Buffer.concat([Buffer.alloc(8), HASHED.subarray(0, 4)]), filters: ['ASCII85Decode'] }]), { path: 'a.pdf' });
+    const r = await t.all.scanBuffer(buildPdf([{ data: Buffer.concat([Buffer.alloc(8), HASHED.subarray(0, 4)]), filters: ['ASCII85Decode'] }]), { path: 'a.pdf' });
     expect(r.containers?.bytesExtracted).toBe(12);
   });
 
   it('stops a Flate bomb at the compression ratio and at max-filesize, within the memory bound', async () => {
     const bomb = buildPdf([{ data: Buffer.alloc(64 * MiB), filters: ['FlateDecode'] }]);
-    const ratio = await (await testScanner(dir)).scanBuffer(bomb, { path: 'b.pdf' });
+    const ratio = await (await testScanner(t.dir)).scanBuffer(bomb, { path: 'b.pdf' });
     expect(ratio.limit).toMatchObject({ name: 'max-compression-ratio', path: 'b.pdf//obj-2' });
     const limits = { ...DEFAULT_LIMITS, maxFileSize: MiB, maxCompressionRatio: 10_000 };
-    const size = await (await testScanner(dir, { limits })).scanBuffer(bomb, { path: 'b.pdf' });
+    const size = await (await testScanner(t.dir, { limits })).scanBuffer(bomb, { path: 'b.pdf' });
     expect(size.limit).toMatchObject({ name: 'max-filesize', path: 'b.pdf//obj-2' });
     expect(size.containers?.peakBytesHeld ?? 0).toBeLessThanOrEqual(heldBound(limits));
   });
@@ -138,16 +128,16 @@ describe('damaged documents', () => {
     it(`returns a verdict for ${kind} cut at every offset (every n-th, about 600 cuts), and finds the payload whole`, async () => {
       const step = Math.max(1, Math.ceil(sample.length / 600));
       for (let n = 0; n <= sample.length; n += step) {
-        const r = await all.scanBuffer(sample.subarray(0, n), { path: `${kind}@${n}` });
+        const r = await t.all.scanBuffer(sample.subarray(0, n), { path: `${kind}@${n}` });
         expect(VERDICTS).toContain(r.verdict);
         expect(r.containers?.peakBytesHeld ?? 0).toBeLessThanOrEqual(bound);
       }
-      expect((await all.scanBuffer(sample)).verdict).toBe('infected');
+      expect((await t.all.scanBuffer(sample)).verdict).toBe('infected');
     }, 60_000);
   }
 
   it('returns a verdict for randomly corrupted samples (fast-check)', async () => {
-    await expectVerdictsWhenCorrupted(all, samples.map(([, s]) => s), bound, 300);
+    await expectVerdictsWhenCorrupted(t.all, samples.map(([, s]) => s), bound, 300);
   }, 60_000);
 
   it('reads a VBA dir whose MODULEOFFSET record claims more bytes than the stream holds (a case fast-check found)', async () => {
@@ -155,7 +145,7 @@ describe('damaged documents', () => {
     for (const [kind, sample] of samples) {
       const b = Buffer.from(sample);
       for (const [at, v] of [[191855378, 17], [77, 0]] as const) b[at % b.length] = v;
-      const r = await all.scanBuffer(b, { path: kind });
+      const r = await t.all.scanBuffer(b, { path: kind });
       expect(VERDICTS).toContain(r.verdict);
     }
   });

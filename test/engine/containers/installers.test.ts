@@ -10,22 +10,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS, detectContainer, heldBound, type Scanner } from '../../../src/engine/index.js';
 import { looksLikeContainer } from '../../../src/engine/containers/index.js';
 import { nsisHeaderAt } from '../../../src/engine/containers/pe-overlay.js';
-import { BODY_MARKER, fakePe, HASHED, testScanner, writeTestDatabase } from './samples.js';
+import { BODY_MARKER, fakePe, HASHED, testScanner, testScanners } from './samples.js';
 import { expectVerdictsWhenCorrupted, findingNames, VERDICT_NAMES } from './damage-checks.js';
 
 const TESTFILES = '/usr/share/clamav-testfiles';
 const hasTestfiles = existsSync(join(TESTFILES, 'clam.exe'));
 
-let dir: string;
-let scanner: Scanner;
-let all: Scanner;
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'vigil-installers-'));
-  writeTestDatabase(dir);
-  scanner = await testScanner(dir);
-  all = await testScanner(dir, { allMatch: true });
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const t = testScanners('vigil-installers-');
 
 const names = findingNames;
 const bound = heldBound(DEFAULT_LIMITS);
@@ -190,7 +181,7 @@ describe('InstallShield cabinets', () => {
   it('unpacks a cabinet set from a setup file list in a PE overlay, named by volume and directory', async () => {
     expect(detectContainer(installer)).toBe('pe-overlay');
     expect(looksLikeContainer(installer.subarray(0, 0x500))).toBe(true);
-    const r = await all.scanBuffer(installer, { path: 'setup.exe' });
+    const r = await t.all.scanBuffer(installer, { path: 'setup.exe' });
     expect(names(r)).toEqual([
       'Test.Container.Body @ setup.exe//overlay@1024/data2.cab/big.txt',
       'Test.Container.Hash @ setup.exe//overlay@1024/data1.cab/program/bin/payload.bin',
@@ -209,35 +200,35 @@ describe('InstallShield cabinets', () => {
     expect(detectContainer(standaloneCab)).toBe('ishield-cab');
     // A header without its volume's data, or a data volume alone (no descriptor): nothing to unpack on its own.
     expect(detectContainer(set.volumes.get(2)!)).toBeNull();
-    const r = await all.scanBuffer(standaloneCab, { path: 'data1.cab' });
+    const r = await t.all.scanBuffer(standaloneCab, { path: 'data1.cab' });
     expect(names(r)).toEqual(['Test.Container.Body @ data1.cab//b.txt', 'Test.Container.Hash @ data1.cab//app/payload.bin']);
     expect(r.issues).toBeUndefined();
   });
 
   it('keeps to max-files, and reports versions before 6 as unsupported', async () => {
     const many = buildIsCab(Array.from({ length: 40 }, (_, i) => ({ name: `f${i}.txt`, data: Buffer.from(`file ${i}\n`) })), [''], true).header;
-    const r = await (await testScanner(dir, { limits: { maxFiles: 10 } })).scanBuffer(many, { path: 'many.cab' });
+    const r = await (await testScanner(t.dir, { limits: { maxFiles: 10 } })).scanBuffer(many, { path: 'many.cab' });
     expect(r.limit).toMatchObject({ name: 'max-files', value: 10 });
     expect(r.containers?.objects).toBe(10);
     const old = Buffer.from(standaloneCab);
     old.writeUInt32LE(0x01005000, 4);
-    const o = await scanner.scanBuffer(old, { path: 'old.cab' });
+    const o = await t.scanner.scanBuffer(old, { path: 'old.cab' });
     expect(o.verdict).toBe('incomplete');
     expect(o.issues?.[0]).toMatchObject({ code: 'unsupported', path: 'old.cab' });
   });
 
   it('reports data offsets and chunks past the end, and never throws on damaged tables', async () => {
     const cut = standaloneCab.subarray(0, standaloneCab.length - 20);
-    const r = await all.scanBuffer(cut, { path: 'cut.cab' });
+    const r = await t.all.scanBuffer(cut, { path: 'cut.cab' });
     expect(VERDICT_NAMES).toContain(r.verdict);
     expect(r.issues?.length).toBeGreaterThan(0);
     const huge = Buffer.from(standaloneCab);
     const e = 0x400 + huge.readUInt32LE(0x200 + 0x2c);
     huge.writeBigUInt64LE(2n ** 62n, e + 18);
     huge.writeUInt32LE(0xffffffff, 0x200 + 0x28);
-    const h = await all.scanBuffer(huge, { path: 'huge.cab' });
+    const h = await t.all.scanBuffer(huge, { path: 'huge.cab' });
     expect(h.issues?.map((i) => i.code)).toContain('corrupt');
-    await expectVerdictsWhenCorrupted(scanner, [standaloneCab, installer, standalone], bound, 300);
+    await expectVerdictsWhenCorrupted(t.scanner, [standaloneCab, installer, standalone], bound, 300);
   }, 120_000);
 });
 
@@ -265,7 +256,7 @@ describe.skipIf(!hasTestfiles && !process.env.CI)('installers from clamav-testfi
   it('clam-nsis.exe cut at 40 offsets: a verdict every time', async () => {
     const b = readFileSync(join(TESTFILES, 'clam-nsis.exe'));
     for (let i = 1; i <= 40; i++) {
-      const r = await scanner.scanBuffer(b.subarray(0, Math.floor((b.length * i) / 41)));
+      const r = await t.scanner.scanBuffer(b.subarray(0, Math.floor((b.length * i) / 41)));
       expect(VERDICT_NAMES).toContain(r.verdict);
     }
   }, 60_000);
@@ -281,7 +272,7 @@ describe.skipIf(!hasTestfiles && !process.env.CI)('installers from clamav-testfi
   it('clam_IScab_int.exe cut at 30 offsets: a verdict every time, within the memory bound', async () => {
     const b = readFileSync(join(TESTFILES, 'clam_IScab_int.exe'));
     for (let i = 1; i <= 30; i++) {
-      const r = await scanner.scanBuffer(b.subarray(0, Math.floor((b.length * i) / 31)));
+      const r = await t.scanner.scanBuffer(b.subarray(0, Math.floor((b.length * i) / 31)));
       expect(VERDICT_NAMES).toContain(r.verdict);
       expect(r.containers?.peakBytesHeld ?? 0).toBeLessThanOrEqual(bound);
     }

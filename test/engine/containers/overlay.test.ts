@@ -5,22 +5,15 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_LIMITS, detectContainer, heldBound, type Scanner } from '../../../src/engine/index.js';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_LIMITS, detectContainer, heldBound } from '../../../src/engine/index.js';
 import { looksLikeContainer } from '../../../src/engine/containers/index.js';
 import { peOverlayStart } from '../../../src/engine/containers/pe-overlay.js';
-import { HASHED, testScanner, writeTestDatabase } from './samples.js';
+import { HASHED, testScanner, testScanners } from './samples.js';
 import { buildOle2 } from './samples-documents.js';
 import { expectVerdictsWhenCorrupted, findingNames } from './damage-checks.js';
 
-let dir: string;
-let all: Scanner;
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'vigil-overlay-'));
-  writeTestDatabase(dir);
-  all = await testScanner(dir, { allMatch: true });
-});
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const t = testScanners('vigil-overlay-');
 
 const names = findingNames;
 
@@ -84,15 +77,15 @@ describe('PE overlay', () => {
 
   it('scans an OLE2 file appended to a PE as a member, with its chain path', async () => {
     expect(detectContainer(peOle)).toBe('pe-overlay');
-    const r = await all.scanBuffer(peOle, { path: 'setup.exe' });
+    const r = await t.all.scanBuffer(peOle, { path: 'setup.exe' });
     expect(names(r)).toEqual(['Test.Container.Hash @ setup.exe//overlay@1024//payload.bin']);
-    const later = await all.scanBuffer(peOleLater, { path: 'setup.exe' });
+    const later = await t.all.scanBuffer(peOleLater, { path: 'setup.exe' });
     expect(names(later)).toEqual(['Test.Container.Hash @ setup.exe//overlay@2048//payload.bin']);
   });
 
   it('unpacks an InstallShield MSI stream: each file, and the MSI inside', async () => {
     expect(detectContainer(peIs)).toBe('pe-overlay');
-    const r = await all.scanBuffer(peIs, { path: 'setup.exe' });
+    const r = await t.all.scanBuffer(peIs, { path: 'setup.exe' });
     expect(names(r)).toEqual([
       'Test.Container.Hash @ setup.exe//overlay@1060/payload.exe',
       'Test.Container.Hash @ setup.exe//overlay@1060/setup.msi//payload.bin',
@@ -103,9 +96,9 @@ describe('PE overlay', () => {
   it('reads a large PE whole when its sections end past the head', async () => {
     const big = buildPe(ole, { rawSize: 300 * 1024 });
     expect(looksLikeContainer(big.subarray(0, 256 * 1024))).toBe(true);
-    const file = join(dir, 'big.exe');
+    const file = join(t.dir, 'big.exe');
     writeFileSync(file, big);
-    const r = await all.scanFile(file, { path: 'big.exe' });
+    const r = await t.all.scanFile(file, { path: 'big.exe' });
     expect(names(r)).toEqual([`Test.Container.Hash @ big.exe//overlay@${0x200 + 300 * 1024}//payload.bin`]);
   });
 
@@ -119,7 +112,7 @@ describe('PE overlay', () => {
     ];
     for (const b of bad) {
       expect(detectContainer(b)).toBeNull();
-      const r = await all.scanBuffer(b);
+      const r = await t.all.scanBuffer(b);
       expect(r.verdict).toBe('clean');
     }
     // Text (no OLE2 magic, no InstallShield marker) after the sections is no container.
@@ -130,11 +123,11 @@ describe('PE overlay', () => {
     const bound = heldBound(DEFAULT_LIMITS);
     for (const sample of [peOle, peIs]) {
       for (let n = 0; n <= sample.length; n += 97) {
-        const r = await all.scanBuffer(sample.subarray(0, n));
+        const r = await t.all.scanBuffer(sample.subarray(0, n));
         expect(['clean', 'infected', 'incomplete']).toContain(r.verdict);
       }
     }
-    await expectVerdictsWhenCorrupted(all, [peOle, peOleLater, peIs], bound, 300);
+    await expectVerdictsWhenCorrupted(t.all, [peOle, peOleLater, peIs], bound, 300);
   }, 60_000);
 });
 

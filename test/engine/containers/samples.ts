@@ -4,9 +4,11 @@
  * built here, never stored as binaries.
  */
 import { createHash } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateRawSync, gzipSync } from 'node:zlib';
+import { afterAll, beforeAll } from 'vitest';
 import { createScanner, type Scanner, type ScannerOptions } from '../../../src/engine/index.js';
 
 const CRC_TABLE = (() => {
@@ -188,6 +190,31 @@ export function writeTestDatabase(dir: string): void {
 
 export async function testScanner(dir: string, options: Omit<ScannerOptions, 'databases'> = {}): Promise<Scanner> {
   return createScanner({ databases: [dir], cacheDir: false, ...options });
+}
+
+export interface TestScanners {
+  /** The folder of the test database (writeTestDatabase). */
+  dir: string;
+  /** A scanner that stops at the first finding, as clamscan does. */
+  scanner: Scanner;
+  /** A scanner that reports every finding (--allmatch). */
+  all: Scanner;
+}
+
+/**
+ * For a test file: the test database in a temporary folder and two scanners over it, made before
+ * the file's tests and the folder removed after them. Read the fields inside tests only.
+ */
+export function testScanners(prefix: string): TestScanners {
+  const t = {} as TestScanners;
+  beforeAll(async () => {
+    t.dir = mkdtempSync(join(tmpdir(), prefix));
+    writeTestDatabase(t.dir);
+    t.scanner = await testScanner(t.dir);
+    t.all = await testScanner(t.dir, { allMatch: true });
+  });
+  afterAll(() => rmSync(t.dir, { recursive: true, force: true }));
+  return t;
 }
 
 export type CpioVariant = 'bin-le' | 'bin-be' | 'odc' | 'newc' | 'crc';
