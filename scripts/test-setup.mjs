@@ -17,11 +17,13 @@ const clamavPackages = [
   ['clamd', 'clamav-daemon'],
   ['clamdscan', 'clamdscan'],
 ].filter(([cmd]) => !have(cmd) && !(cmd === 'clamd' && have('/usr/sbin/clamd'))).map(([, pkg]) => pkg);
-// The 44 sample files of the container tests.
+// The 44 sample files of the container tests; the bzip2 and xz tools make two of their samples.
 if (!existsSync('/usr/share/clamav-testfiles')) clamavPackages.push('clamav-testfiles');
+if (!have('bzip2')) clamavPackages.push('bzip2');
+if (!have('xz')) clamavPackages.push('xz-utils');
 if (clamavPackages.length > 0) {
   if (process.getuid?.() === 0 && have('apt-get')) {
-    console.log(`test-setup: installing Debian ${clamavPackages.join(', ')} (test oracles)...`);
+    console.log(`test-setup: installing Debian ${clamavPackages.join(', ')} (test oracles and tools)...`);
     const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
     execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
     execFileSync('apt-get', ['-o', 'DPkg::Lock::Timeout=300', 'install', '-y', '-qq', '--no-install-recommends', ...clamavPackages], { stdio: 'inherit', env });
