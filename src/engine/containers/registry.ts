@@ -43,10 +43,10 @@ import { zipReader } from './zip.js';
 
 /** Every container format, in detection order (see "Order" above). */
 export const CONTAINER_READERS = [
-  // Magic numbers at offset 0 that no other format starts with.
+  // Magic numbers at offset 0, and tar's header checksum: their order is kept as it was. tar comes
+  // before the text formats, as its first bytes are a member's name (which may read like a header field).
   gzipReader,
   bzip2Reader,
-  // tar: ustar magic at 257 or a v7 header checksum (a tar's first member may start with any magic).
   tarReader,
   cpioReader,
   sisReader,
@@ -61,7 +61,6 @@ export const CONTAINER_READERS = [
   createSevenZipReader('nsis'),
   createSevenZipReader('xz'),
   createSevenZipReader('z'),
-  // InstallShield's cabinet, after Microsoft's (MSCF) cabinet.
   installShieldCabReader,
   ole2Reader,
   pdfReader,

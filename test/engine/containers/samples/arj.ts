@@ -5,7 +5,7 @@
  * NUL-terminated), the CRC32 of the basic header, and the size of an extended header (0: none).
  */
 import { crc32, HASHED } from '../samples.js';
-import { derivedSet } from './sample-set.js';
+import { deriveSampleSet } from './sample-set.js';
 
 const HEADER_ID = [0x60, 0xea];
 const FIRST_HDR_SIZE = 30;
@@ -13,7 +13,7 @@ const FIRST_HDR_SIZE = 30;
 const BINARY = 0;
 const MAIN = 2;
 
-function basicHeader(fixed: Buffer, name: string): Buffer {
+function buildBasicHeader(fixed: Buffer, name: string): Buffer {
   const body = Buffer.concat([fixed, Buffer.from(`${name}\0\0`, 'latin1')]);
   const head = Buffer.alloc(4);
   head.set(HEADER_ID);
@@ -23,7 +23,7 @@ function basicHeader(fixed: Buffer, name: string): Buffer {
   return Buffer.concat([head, body, tail]);
 }
 
-function fixedPart(fileType: number, compressed: number, original: number, crc: number): Buffer {
+function buildFixedPart(fileType: number, compressed: number, original: number, crc: number): Buffer {
   const f = Buffer.alloc(FIRST_HDR_SIZE);
   f[0] = FIRST_HDR_SIZE;
   f[1] = 11; // archiver version
@@ -41,12 +41,12 @@ function fixedPart(fileType: number, compressed: number, original: number, crc: 
 }
 
 export function buildArj(entries: { name: string; data: Uint8Array }[]): Buffer {
-  const parts = [basicHeader(fixedPart(MAIN, 0, 0, 0), 'samples.arj')];
+  const parts = [buildBasicHeader(buildFixedPart(MAIN, 0, 0, 0), 'samples.arj')];
   for (const e of entries) {
-    parts.push(basicHeader(fixedPart(BINARY, e.data.length, e.data.length, crc32(e.data)), e.name), Buffer.from(e.data));
+    parts.push(buildBasicHeader(buildFixedPart(BINARY, e.data.length, e.data.length, crc32(e.data)), e.name), Buffer.from(e.data));
   }
   parts.push(Buffer.from([...HEADER_ID, 0, 0]));
   return Buffer.concat(parts);
 }
 
-export const arjSamples = derivedSet(() => buildArj([{ name: 'known.bin', data: HASHED }, { name: 'b.txt', data: Buffer.from('text\n') }]));
+export const arjSamples = deriveSampleSet(() => buildArj([{ name: 'known.bin', data: HASHED }, { name: 'b.txt', data: Buffer.from('text\n') }]));

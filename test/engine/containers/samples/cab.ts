@@ -4,7 +4,7 @@
  * after the other (its checksum 0: not computed, which [MS-CAB] 2.4 allows).
  */
 import { HASHED } from '../samples.js';
-import { derivedSet } from './sample-set.js';
+import { deriveSampleSet } from './sample-set.js';
 
 const CFHEADER = 36;
 const CFFOLDER = 8;
@@ -42,4 +42,4 @@ export function buildCab(files: { name: string; data: Uint8Array }[]): Buffer {
   return Buffer.concat([h, folder, fileTable, block, data]);
 }
 
-export const cabSamples = derivedSet(() => buildCab([{ name: 'known.bin', data: HASHED }, { name: 'b.txt', data: Buffer.from('text\n') }]));
+export const cabSamples = deriveSampleSet(() => buildCab([{ name: 'known.bin', data: HASHED }, { name: 'b.txt', data: Buffer.from('text\n') }]));

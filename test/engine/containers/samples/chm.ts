@@ -7,7 +7,7 @@
  * offset in it and the length, as ENCINTs.
  */
 import { HASHED } from '../samples.js';
-import { derivedSet } from './sample-set.js';
+import { deriveSampleSet } from './sample-set.js';
 
 const ITSF_HEADER = 0x60;
 const SECTION0 = 0x18;
@@ -21,7 +21,7 @@ function encint(n: number): Buffer {
   return Buffer.from(out);
 }
 
-function guid(text: string): Buffer {
+function encodeGuid(text: string): Buffer {
   const h = text.replace(/-/g, '');
   const b = Buffer.alloc(16);
   b.writeUInt32LE(parseInt(h.slice(0, 8), 16), 0);
@@ -41,7 +41,7 @@ function u64(n: number): Buffer {
  * `::DataSpace/NameList`: the names of the content sections (16-bit words: the list's length in
  * words, the count, then each name as its length, UTF-16LE characters and a 0), here section 0 only.
  */
-function nameList(): Buffer {
+function buildNameList(): Buffer {
   const name = Buffer.from('Uncompressed', 'utf16le');
   const words = 2 + 1 + name.length / 2 + 1;
   const head = Buffer.alloc(6);
@@ -52,7 +52,7 @@ function nameList(): Buffer {
 }
 
 export function buildChm(userFiles: { name: string; data: Uint8Array }[]): Buffer {
-  const files = [{ name: '::DataSpace/NameList', data: nameList() }, ...userFiles];
+  const files = [{ name: '::DataSpace/NameList', data: buildNameList() }, ...userFiles];
   const directoryAt = ITSF_HEADER + SECTION0;
   const directoryLength = ITSP_HEADER + CHUNK;
   const contentAt = directoryAt + directoryLength;
@@ -73,8 +73,8 @@ export function buildChm(userFiles: { name: string; data: Uint8Array }[]): Buffe
   itsf.writeUInt32LE(ITSF_HEADER, 8);
   itsf.writeUInt32LE(1, 12);
   itsf.writeUInt32LE(0x0409, 20);
-  guid('7C01FD10-7BAA-11D0-9E0C-00A0C922E6EC').copy(itsf, 0x18);
-  guid('7C01FD11-7BAA-11D0-9E0C-00A0C922E6EC').copy(itsf, 0x28);
+  encodeGuid('7C01FD10-7BAA-11D0-9E0C-00A0C922E6EC').copy(itsf, 0x18);
+  encodeGuid('7C01FD11-7BAA-11D0-9E0C-00A0C922E6EC').copy(itsf, 0x28);
   u64(ITSF_HEADER).copy(itsf, 0x38);
   u64(SECTION0).copy(itsf, 0x40);
   u64(directoryAt).copy(itsf, 0x48);
@@ -99,7 +99,7 @@ export function buildChm(userFiles: { name: string; data: Uint8Array }[]): Buffe
   itsp.writeInt32LE(-1, 40);
   itsp.writeUInt32LE(1, 44); // directory chunks
   itsp.writeUInt32LE(0x0409, 48);
-  guid('5D02926A-212E-11D0-9DF9-00A0C922E6EC').copy(itsp, 52);
+  encodeGuid('5D02926A-212E-11D0-9DF9-00A0C922E6EC').copy(itsp, 52);
   itsp.writeUInt32LE(ITSP_HEADER, 68);
   itsp.writeInt32LE(-1, 72);
   itsp.writeInt32LE(-1, 76);
@@ -116,4 +116,4 @@ export function buildChm(userFiles: { name: string; data: Uint8Array }[]): Buffe
   return Buffer.concat([itsf, section0, itsp, chunk, content]);
 }
 
-export const chmSamples = derivedSet(() => buildChm([{ name: 'known.bin', data: HASHED }, { name: 'b.txt', data: Buffer.from('text\n') }]));
+export const chmSamples = deriveSampleSet(() => buildChm([{ name: 'known.bin', data: HASHED }, { name: 'b.txt', data: Buffer.from('text\n') }]));

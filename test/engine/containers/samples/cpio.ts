@@ -1,5 +1,5 @@
 /** cpio samples: newc with two members. */
 import { buildCpio, HASHED } from '../samples.js';
-import { derivedSet } from './sample-set.js';
+import { deriveSampleSet } from './sample-set.js';
 
-export const cpioSamples = derivedSet(() => buildCpio('newc', [{ name: 'known.bin', data: HASHED }, { name: 'b.txt', data: Buffer.from('text\n') }]));
+export const cpioSamples = deriveSampleSet(() => buildCpio('newc', [{ name: 'known.bin', data: HASHED }, { name: 'b.txt', data: Buffer.from('text\n') }]));

@@ -1,5 +1,5 @@
 /** gzip samples: a tar of two members, gzipped. */
 import { buildTar, gzip, HASHED } from '../samples.js';
-import { derivedSet } from './sample-set.js';
+import { deriveSampleSet } from './sample-set.js';
 
-export const gzipSamples = derivedSet(() => gzip(buildTar([{ name: 'known.bin', data: HASHED }, { name: 'b.txt', data: Buffer.from('text\n') }])));
+export const gzipSamples = deriveSampleSet(() => gzip(buildTar([{ name: 'known.bin', data: HASHED }, { name: 'b.txt', data: Buffer.from('text\n') }])));

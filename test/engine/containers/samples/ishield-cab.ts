@@ -1,7 +1,7 @@
 /** InstallShield cabinet samples (as unshield reads them), and the writer installers.test.ts uses. */
 import { deflateRawSync } from 'node:zlib';
 import { HASHED } from '../samples.js';
-import { derivedSet, scramble } from './sample-set.js';
+import { deriveSampleSet, scramble } from './sample-set.js';
 
 export interface IsFile {
   name: string;
@@ -121,7 +121,7 @@ export function buildIsCab(files: IsFile[], dirs: string[], standalone = false):
  * The damaged samples keep the header and its file table whole (the cabinet is detected from them)
  * and damage the files' data after it.
  */
-export const installShieldCabSamples = derivedSet(() => buildIsCab([{ name: 'payload.bin', data: HASHED, dir: 1 }, { name: 'b.txt', data: Buffer.from('text\n'), how: 'obfuscated' }], ['', 'app'], true).header, {
+export const installShieldCabSamples = deriveSampleSet(() => buildIsCab([{ name: 'payload.bin', data: HASHED, dir: 1 }, { name: 'b.txt', data: Buffer.from('text\n'), how: 'obfuscated' }], ['', 'app'], true).header, {
   cut: (b) => b.length - 20,
   corrupt: (b) => scramble(b, b.length - 60, 40),
 });

@@ -5,7 +5,7 @@
  * answers it as damaged.
  */
 import { buildPe } from './pe-overlay.js';
-import { derivedSet, scramble } from './sample-set.js';
+import { deriveSampleSet, scramble } from './sample-set.js';
 
 export function buildNsisLike(body: Uint8Array): Buffer {
   const first = Buffer.alloc(28);
@@ -18,7 +18,7 @@ export function buildNsisLike(body: Uint8Array): Buffer {
   return buildPe(Buffer.concat([first, Buffer.from(body)]));
 }
 
-export const nsisSamples = derivedSet(() => buildNsisLike(Buffer.alloc(600, 0x11)), {
+export const nsisSamples = deriveSampleSet(() => buildNsisLike(Buffer.alloc(600, 0x11)), {
   // The first header kept, what follows it cut or overwritten.
   cut: () => 0x400 + 28 + 100,
   corrupt: (b) => scramble(b, 0x400 + 28, 200),

@@ -1,7 +1,7 @@
 /** PE overlay samples: a PE whose overlay is an OLE2 file; and the PE writer overlay.test.ts uses. */
 import { HASHED } from '../samples.js';
 import { buildOle2 } from '../samples-documents.js';
-import { derivedSet, scramble } from './sample-set.js';
+import { deriveSampleSet, scramble } from './sample-set.js';
 
 /** A PE-like file: DOS header, PE signature, COFF header, one section of `rawSize` bytes at 0x200, then `overlay`. */
 export function buildPe(overlay: Uint8Array, { rawSize = 0x200, sections = 1, peAt = 0x40 } = {}): Buffer {
@@ -24,6 +24,6 @@ export function buildPe(overlay: Uint8Array, { rawSize = 0x200, sections = 1, pe
 }
 
 /** The corrupted sample has the OLE2 file's first sectors (past its header) overwritten. */
-export const peOverlaySamples = derivedSet(() => buildPe(buildOle2([{ name: 'payload.bin', data: HASHED }, { name: 'other.txt', data: Buffer.from('nothing here') }])), {
+export const peOverlaySamples = deriveSampleSet(() => buildPe(buildOle2([{ name: 'payload.bin', data: HASHED }, { name: 'other.txt', data: Buffer.from('nothing here') }])), {
   corrupt: (b) => scramble(b, 0x400 + 512, 256),
 });

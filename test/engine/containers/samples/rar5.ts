@@ -5,7 +5,7 @@
  * size as a vint, then the type, flags and fields as vints.
  */
 import { crc32, HASHED } from '../samples.js';
-import { derivedSet } from './sample-set.js';
+import { deriveSampleSet } from './sample-set.js';
 
 const SIGNATURE = Buffer.from([0x52, 0x61, 0x72, 0x21, 0x1a, 0x07, 0x01, 0x00]);
 /** Header types, and the header flag saying a data area follows. */
@@ -25,18 +25,18 @@ function vint(n: number): Buffer {
   return Buffer.from(out);
 }
 
-function header(fields: Buffer): Buffer {
+function buildHeader(fields: Buffer): Buffer {
   const sized = Buffer.concat([vint(fields.length), fields]);
   const crc = Buffer.alloc(4);
   crc.writeUInt32LE(crc32(sized));
   return Buffer.concat([crc, sized]);
 }
 
-function fileHeader(name: string, data: Uint8Array): Buffer {
+function buildFileHeader(name: string, data: Uint8Array): Buffer {
   const n = Buffer.from(name, 'utf8');
   const crc = Buffer.alloc(4);
   crc.writeUInt32LE(crc32(data));
-  return header(Buffer.concat([
+  return buildHeader(Buffer.concat([
     vint(FILE), vint(HAS_DATA), vint(data.length),
     // File flags: 0x0004, the CRC32 field is present; unpacked size; attributes; CRC32.
     vint(0x0004), vint(data.length), vint(0x20), crc,
@@ -47,10 +47,10 @@ function fileHeader(name: string, data: Uint8Array): Buffer {
 }
 
 export function buildRar5(entries: { name: string; data: Uint8Array }[]): Buffer {
-  const parts = [SIGNATURE, header(Buffer.concat([vint(MAIN), vint(0), vint(0)]))];
-  for (const e of entries) parts.push(fileHeader(e.name, e.data), Buffer.from(e.data));
-  parts.push(header(Buffer.concat([vint(END), vint(0), vint(0)])));
+  const parts = [SIGNATURE, buildHeader(Buffer.concat([vint(MAIN), vint(0), vint(0)]))];
+  for (const e of entries) parts.push(buildFileHeader(e.name, e.data), Buffer.from(e.data));
+  parts.push(buildHeader(Buffer.concat([vint(END), vint(0), vint(0)])));
   return Buffer.concat(parts);
 }
 
-export const rar5Samples = derivedSet(() => buildRar5([{ name: 'known.bin', data: HASHED }, { name: 'b.txt', data: Buffer.from('text\n') }]));
+export const rar5Samples = deriveSampleSet(() => buildRar5([{ name: 'known.bin', data: HASHED }, { name: 'b.txt', data: Buffer.from('text\n') }]));

@@ -46,7 +46,7 @@ export function scramble(b: Uint8Array, at = Math.floor(b.length / 3), length = 
  * A set whose damaged samples derive from the valid one: cut at `cut` (a fraction of its length, or
  * the length to keep), scrambled by `corrupt` (the middle third by default).
  */
-export function derivedSet(valid: Generate, opts: { cut?: number | ((b: Uint8Array) => number); corrupt?: (b: Uint8Array) => Uint8Array; detectedOnly?: string } = {}): SampleSet {
+export function deriveSampleSet(valid: Generate, opts: { cut?: number | ((b: Uint8Array) => number); corrupt?: (b: Uint8Array) => Uint8Array; detectedOnly?: string } = {}): SampleSet {
   let made: Promise<Uint8Array> | null = null;
   const once = () => (made ??= Promise.resolve(valid()));
   const set: SampleSet = {

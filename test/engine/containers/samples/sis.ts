@@ -1,7 +1,7 @@
 /** Symbian SIS samples (EPOC release 3/4 and 6), and the writer sis.test.ts builds its packages with. */
 import { deflateSync } from 'node:zlib';
 import { HASHED } from '../samples.js';
-import { derivedSet } from './sample-set.js';
+import { deriveSampleSet } from './sample-set.js';
 
 export type SisRecord =
   | { kind: 'file'; dest?: string; source?: string; forks: Uint8Array[]; multi?: boolean; fileType?: number }
@@ -76,7 +76,7 @@ export function buildSis(spec: SisSpec): Buffer {
   return Buffer.concat([h, langTable, ...records, ...tailParts]);
 }
 
-export const sisSamples = derivedSet(() => buildSis({
+export const sisSamples = deriveSampleSet(() => buildSis({
   records: [
     { kind: 'file', dest: 'C:\\System\\Apps\\Known\\known.txt', forks: [HASHED] },
     { kind: 'file', dest: 'C:\\System\\Apps\\Known\\b.txt', forks: [Buffer.from('text\n')] },

@@ -1,5 +1,5 @@
 /** Unix compress (.Z) samples, and the small LZW writer single-streams.test.ts uses. */
-import { derivedSet } from './sample-set.js';
+import { deriveSampleSet } from './sample-set.js';
 
 /**
  * Unix compress (.Z): 1F 9D, flags (block mode, 16-bit codes at most), then LZW codes written low
@@ -39,4 +39,4 @@ export function compressZ(data: Uint8Array): Buffer {
   return Buffer.from(out);
 }
 
-export const zSamples = derivedSet(() => compressZ(Buffer.from('known text, then more text: known text again, and text\n')));
+export const zSamples = deriveSampleSet(() => compressZ(Buffer.from('known text, then more text: known text again, and text\n')));
