@@ -14,8 +14,9 @@
  * every table is sized from that count. A chain longer than the sectors there are, or a directory
  * entry reached twice, is a cycle, reported `corrupt` and not followed. Stream bytes are copied
  * sector by sector through the walk's budgeted buffer. A stream whose chain ends early is scanned as
- * far as it goes (`truncated`). VBA module streams are also decompressed (ovba.ts); an
- * `\x01Ole10Native` stream holding a Packager file yields that file.
+ * far as it goes (`truncated`). VBA module streams are also decompressed (ovba.ts), and objects
+ * embedded in PowerPoint files taken out (ppt.ts): both receive the stream maps (ole2-stream.ts)
+ * from here. An `\x01Ole10Native` stream holding a Packager file yields that file.
  */
 import { LISTING_LIMITS, type ContainerReader } from './container-reader.js';
 import type { Decoder } from './decoders.js';

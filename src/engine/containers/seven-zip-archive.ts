@@ -64,6 +64,7 @@ export const SEVEN_ZIP_FORMATS: Record<SevenZipFormat, FormatInfo> = {
   nsis: { type: 'Nsis', label: 'NSIS', magic: [], check: (b) => nsisHeaderAt(b) !== null },
   // xz: the stream header magic, then stream flags whose first byte is zero and whose check type fits in 4 bits.
   xz: { type: 'xz', label: 'xz', magic: [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00], single: true, check: (b) => b.length >= 12 && b[6] === 0 && b[7]! < 0x10 },
+  // LZMA-alone: no magic, so the registry tries it after every other format.
   lzma: { type: 'lzma', label: 'lzma', magic: [], single: true, check: isLzmaAlone },
   // Unix compress: 1F 9D, then a flags byte: at most 16 bits a code (at least 9), bits 5-6 unused.
   z: { type: 'Z', label: 'Z', magic: [0x1f, 0x9d], single: true, check: (b) => b.length >= 3 && (b[2]! & 0x60) === 0 && (b[2]! & 0x1f) >= 9 && (b[2]! & 0x1f) <= 16 },
