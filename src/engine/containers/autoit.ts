@@ -11,22 +11,16 @@
  *   path), a compressed flag (1 = compressed), the stored and the uncompressed size and a checksum (each
  *   32-bit, XORed with a constant), two 8-byte timestamps, then the stored bytes, encrypted;
  * - after the last entry, "AU3!EA05"/"AU3!EA06" again.
- * EA05 strings are single bytes and every field is encrypted with a byte keystream taken from a
- * Mersenne Twister (MT19937, each output tempered and shifted right by one) seeded per field; EA06
- * strings are UTF-16LE (the lengths count characters) and the keystream comes from a lagged
- * rotate-and-add generator over 17 words (a RanRot variant), whose seed is 16-bit.
- *
- * Compressed data starts with "EA05"/"EA06" and the uncompressed size (32-bit big-endian), then an
- * LZSS bit stream read most significant bit first from 16-bit big-endian words: a flag bit chooses a
- * literal (8 bits) or a match (a 15-bit distance back, then a length in growing fields of 2, 3, 5
- * and 8 bits, each all-ones meaning "more follows", plus 3); EA06 inverts the flag bit's meaning.
+ * EA05 strings are single bytes, EA06 strings UTF-16LE (the lengths count characters); every field is
+ * encrypted with a keystream seeded per field (autoit-cipher.ts), and compressed data is an LZSS
+ * stream (autoit-decoders.ts).
  *
  * Every entry is a member `autoit@<marker offset>/<name>`. Its data is decrypted and decompressed as
- * the walk reads it, a field at a time, into chunks handed to the sink: nothing is sized from a length
- * in the file (a 32 KiB window holds what a match may copy), and decompression stops at the size the
- * stream declares. EA06 scripts stay tokenized (the raw decompressed bytes are scanned).
+ * the walk reads it (autoit-decoders.ts), a field at a time, into chunks handed to the sink. EA06
+ * scripts stay tokenized (the raw decompressed bytes are scanned).
  */
-import type { DecodeEnd, Decoder, Sink } from './decoders.js';
+import { EA05, EA06, type AutoItFormat } from './autoit-cipher.js';
+import { decryptDecoder, lzssDecoder } from './autoit-decoders.js';
 import type { Member, ReadBounds } from './member.js';
 import { cleanName } from './mime.js';
 
@@ -40,122 +34,12 @@ const HEADER = AUTOIT_MARKER.length + 8 + 16;
 const ENTRY_FIXED = 1 + 4 + 4 + 4 + 16;
 /** Characters of an entry's strings decrypted to name it (the rest is skipped). */
 const NAME_CHARS = 512;
-/** Output handed to the sink at a time. */
-const OUTPUT_CHUNK = 64 * 1024;
-/** History a match may reach back into (its distance has 15 bits). */
-const WINDOW = 0x8000;
-
-/** A byte keystream XORed over a field. */
-interface Keystream {
-  next(): number;
-}
-
-/** EA05: MT19937 seeded with `seed`; each keystream byte is bits 1..8 of a tempered output. */
-class TwisterStream implements Keystream {
-  private readonly mt = new Uint32Array(624);
-  private left = 1;
-  private at = 0;
-
-  constructor(seed: number) {
-    const mt = this.mt;
-    mt[0] = seed >>> 0;
-    for (let i = 1; i < 624; i++) {
-      const p = mt[i - 1]!;
-      mt[i] = (Math.imul(0x6c078965, (p ^ (p >>> 30)) >>> 0) + i) >>> 0;
-    }
-  }
-
-  private refill(): void {
-    const mt = this.mt;
-    for (let i = 0; i < 624; i++) {
-      const cur = mt[i]!;
-      const nxt = mt[(i + 1) % 624]!;
-      const y = ((cur & 0x80000000) | (nxt & 0x7fffffff)) >>> 0;
-      mt[i] = (mt[(i + 397) % 624]! ^ (y >>> 1) ^ (nxt & 1 ? 0x9908b0df : 0)) >>> 0;
-    }
-    this.left = 624;
-    this.at = 0;
-  }
-
-  next(): number {
-    if (--this.left === 0) this.refill();
-    let r = this.mt[this.at++]!;
-    r ^= r >>> 11;
-    r ^= (r & 0xff3a58ad) << 7;
-    r ^= (r & 0xffffdf8c) << 15;
-    r ^= r >>> 18;
-    return (r >>> 1) & 0xff;
-  }
-}
-
-/** EA06: 17 words, each step adds two of them rotated (by 9 and 13); a byte is the top 8 bits of every second step. */
-class RanRotStream implements Keystream {
-  private readonly w = new Uint32Array(17);
-  private a = 0;
-  private b = 10;
-
-  constructor(seed: number) {
-    let s = seed & 0xffff;
-    for (let i = 0; i < 17; i++) {
-      s = (1 - Math.imul(s, 0x53a9b4fb)) >>> 0;
-      this.w[i] = s;
-    }
-    for (let i = 0; i < 9; i++) this.step();
-  }
-
-  private step(): number {
-    const x = this.w[this.a]!;
-    const y = this.w[this.b]!;
-    const v = ((((x << 9) | (x >>> 23)) >>> 0) + (((y << 13) | (y >>> 19)) >>> 0)) >>> 0;
-    this.w[this.a] = v;
-    this.a = this.a === 0 ? 16 : this.a - 1;
-    this.b = this.b === 0 ? 16 : this.b - 1;
-    return v;
-  }
-
-  next(): number {
-    this.step();
-    // ClamAV goes through a double in [0, 1) times 256; that is exactly the top byte of the word.
-    return this.step() >>> 24;
-  }
-}
-
-interface Format {
-  version: '05' | '06';
-  fileTag: number;
-  tagKey: number;
-  tagSeed: number;
-  pathKey: number;
-  pathSeed: number;
-  sizeKey: number;
-  sumKey: number;
-  /** Bytes per string character. */
-  width: 1 | 2;
-  /** The data's seed, before the header's sum (EA05 only). */
-  dataSeed: number;
-  keystream: (seed: number) => Keystream;
-  /** The flag bit's value that means a literal byte. */
-  literalBit: 0 | 1;
-  scriptName: string;
-}
-
-const EA05: Format = {
-  version: '05', fileTag: 0xceb06dff, tagKey: 0x29bc, tagSeed: 0xa25e, pathKey: 0x29ac, pathSeed: 0xf25e,
-  sizeKey: 0x45aa, sumKey: 0xc3d2, width: 1, dataSeed: 0x22af, keystream: (s) => new TwisterStream(s),
-  literalBit: 0, scriptName: 'script.au3',
-};
-
-const EA06: Format = {
-  version: '06', fileTag: 0x52ca436b, tagKey: 0xadbc, tagSeed: 0xb33f, pathKey: 0xf820, pathSeed: 0xf479,
-  sizeKey: 0x87bc, sumKey: 0xa685, width: 2, dataSeed: 0x2477, keystream: (s) => new RanRotStream(s),
-  literalBit: 1, scriptName: 'script.a3x',
-};
 
 function u32(b: Uint8Array, at: number): number {
   return (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16)) + b[at + 3]! * 0x1000000;
 }
 
-function formatAt(b: Uint8Array, at: number): Format | null {
+function formatAt(b: Uint8Array, at: number): AutoItFormat | null {
   if (at < 0 || at + HEADER > b.length) return null;
   for (let i = 0; i < AUTOIT_MARKER.length; i++) if (b[at + i] !== AUTOIT_MARKER[i]) return null;
   for (let i = 0; i < SUBTYPE.length; i++) if (b[at + 16 + i] !== SUBTYPE[i]) return null;
@@ -189,7 +73,7 @@ export function findAutoIt(b: Uint8Array, from: number): number | null {
 }
 
 /** Decrypts the first `chars` characters of a string field into text. */
-function readString(b: Uint8Array, at: number, chars: number, seed: number, f: Format): string {
+function readString(b: Uint8Array, at: number, chars: number, seed: number, f: AutoItFormat): string {
   const n = Math.min(chars, NAME_CHARS) * f.width;
   const ks = f.keystream(seed);
   const raw = Buffer.allocUnsafe(n);
@@ -197,134 +81,7 @@ function readString(b: Uint8Array, at: number, chars: number, seed: number, f: F
   return raw.toString(f.width === 2 ? 'utf16le' : 'latin1');
 }
 
-/** Collects output into chunks for the sink; false once the sink refuses. */
-class Output {
-  private chunk = new Uint8Array(OUTPUT_CHUNK);
-  private used = 0;
-  refused = false;
-
-  constructor(private readonly sink: Sink) {}
-
-  put(v: number): boolean {
-    this.chunk[this.used++] = v;
-    return this.used < OUTPUT_CHUNK || this.flush();
-  }
-
-  flush(): boolean {
-    if (this.used === 0 || this.refused) return !this.refused;
-    const out = this.chunk.subarray(0, this.used);
-    this.chunk = new Uint8Array(OUTPUT_CHUNK);
-    this.used = 0;
-    if (!this.sink(out)) this.refused = true;
-    return !this.refused;
-  }
-}
-
-/** An uncompressed entry: the stored bytes, decrypted. */
-function decryptDecoder(f: Format, seed: number): Decoder {
-  return async (input, sink) => {
-    const ks = f.keystream(seed);
-    const out = new Output(sink);
-    for (let i = 0; i < input.length; i++) if (!out.put(input[i]! ^ ks.next())) return { end: 'stopped' };
-    return out.flush() ? { end: 'complete' } : { end: 'stopped' };
-  };
-}
-
-class Cut extends Error {}
-
-/** A compressed entry: decrypted as it is read, then the LZSS stream inflated up to its declared size. */
-function lzssDecoder(f: Format, seed: number): Decoder {
-  return async (input, sink): Promise<DecodeEnd> => {
-    const ks = f.keystream(seed);
-    let pos = 0;
-    const byte = (): number => {
-      if (pos >= input.length) throw new Cut();
-      return input[pos++]! ^ ks.next();
-    };
-    const head = input.length >= 8 ? Array.from({ length: 8 }, byte) : null;
-    if (!head || head[0] !== 0x45 || head[1] !== 0x41 || head[2] !== 0x30 || head[3] !== 0x30 + Number(f.version[1])) {
-      return { end: 'error', detail: `no EA${f.version} compressed stream header` };
-    }
-    let size = ((head[4]! << 24) | (head[5]! << 16) | (head[6]! << 8) | head[7]!) >>> 0;
-    // A zero size: ClamAV takes the stored size instead.
-    if (size === 0) size = input.length;
-
-    let word = 0;
-    let bits = 0;
-    const take = (n: number): number => {
-      let v = 0;
-      for (let i = 0; i < n; i++) {
-        if (bits === 0) {
-          // Whole 16-bit words only: an odd last byte is never read.
-          if (pos + 2 > input.length) throw new Cut();
-          word = (byte() << 8) | byte();
-          bits = 16;
-        }
-        bits--;
-        v = (v << 1) | ((word >>> bits) & 1);
-      }
-      return v;
-    };
-
-    const history = new Uint8Array(WINDOW);
-    const out = new Output(sink);
-    let produced = 0;
-    const emit = (v: number): boolean => {
-      history[produced & (WINDOW - 1)] = v;
-      produced++;
-      return out.put(v);
-    };
-    try {
-      while (produced < size) {
-        if (take(1) === f.literalBit) {
-          if (!emit(take(8))) return { end: 'stopped' };
-          continue;
-        }
-        const distance = take(15);
-        let length = take(2);
-        let extra = 0;
-        if (length === 3) {
-          extra = 3;
-          length = take(3);
-          if (length === 7) {
-            extra = 10;
-            length = take(5);
-            if (length === 31) {
-              extra = 41;
-              length = take(8);
-              if (length === 255) {
-                extra = 296;
-                // Each further all-ones byte adds 255; the output size bounds how many count.
-                while ((length = take(8)) === 255) {
-                  extra += 255;
-                  if (extra > size) break;
-                }
-              }
-            }
-          }
-        }
-        length += 3 + extra;
-        if (distance === 0 || distance > produced) {
-          out.flush();
-          return { end: 'error', detail: `a match reaches ${distance} bytes back from ${produced}` };
-        }
-        if (produced + length > size) {
-          out.flush();
-          return { end: 'error', detail: `a match runs past the declared size (${size} bytes)` };
-        }
-        for (let i = 0; i < length; i++) {
-          if (!emit(history[(produced - distance) & (WINDOW - 1)]!)) return { end: 'stopped' };
-        }
-      }
-    } catch (e) {
-      if (!(e instanceof Cut)) throw e;
-      return out.flush() ? { end: 'error', detail: `the compressed stream ends after ${produced} of ${size} bytes` } : { end: 'stopped' };
-    }
-    return out.flush() ? { end: 'complete' } : { end: 'stopped' };
-  };
-}
-
-function isEndMarker(b: Uint8Array, at: number, f: Format): boolean {
+function isEndMarker(b: Uint8Array, at: number, f: AutoItFormat): boolean {
   // "AU3!EA0x" again, right after the last entry's data.
   if (at + 8 > b.length) return false;
   for (let i = 0; i < SUBTYPE.length; i++) if (b[at + i] !== SUBTYPE[i]) return false;

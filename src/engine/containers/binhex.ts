@@ -10,6 +10,7 @@
  * through the walk's budgeted buffer, never sized from it. CRCs are not checked (damaged files are
  * scanned as far as they decode).
  */
+import { LISTING_LIMITS, type ContainerReader } from './container-reader.js';
 import type { Decoder } from './decoders.js';
 import type { Member, ReadBounds } from './member.js';
 import { ChunkWriter, cleanName } from './mime.js';
@@ -135,3 +136,11 @@ export function* binHexMembers(b: Uint8Array, bounds: ReadBounds): Generator<Mem
   if (h.dataLength === 0) return;
   yield { kind: 'compressed', name: h.name ?? 'data-fork', input, decoder: dataForkDecoder(h.headerSize, h.dataLength) };
 }
+
+export const binHexReader: ContainerReader<'binhex'> = {
+  name: 'binhex',
+  detect: isBinHex,
+  sniff: isBinHex,
+  members: (b, bounds) => binHexMembers(b, bounds),
+  limits: LISTING_LIMITS,
+};

@@ -12,6 +12,7 @@
  * the end of the archive whatever its header claims (cut archives are reported `truncated`); names
  * are only used to name what is found, nothing is written anywhere.
  */
+import { LISTING_LIMITS, type ContainerReader } from './container-reader.js';
 import type { Member, ReadBounds } from './member.js';
 
 export type CpioVariant = 'bin-le' | 'bin-be' | 'odc' | 'newc';
@@ -126,3 +127,11 @@ export function* cpioMembers(buf: Uint8Array, bounds: ReadBounds): Generator<Mem
     at = up(dataStart + h.fileSize, layout.align);
   }
 }
+
+export const cpioReader: ContainerReader<'cpio'> = {
+  name: 'cpio',
+  detect: (b) => detectCpio(b) !== null,
+  sniff: (head) => detectCpio(head) !== null,
+  members: (b, bounds) => cpioMembers(b, bounds),
+  limits: LISTING_LIMITS,
+};

@@ -6,6 +6,7 @@
  * Markup is recognised by content: the first byte after whitespace (and a UTF-8 byte-order mark) is
  * `<`, and the first KiB holds no NUL. Long base64 or hex strings in scripts are not decoded.
  */
+import { LISTING_LIMITS, type ContainerReader } from './container-reader.js';
 import type { Member, ReadBounds } from './member.js';
 import { base64Decode } from './mime.js';
 
@@ -60,3 +61,11 @@ export function* htmlDataMembers(b: Uint8Array, bounds: ReadBounds): Generator<M
     i = end - 1;
   }
 }
+
+export const htmlDataReader: ContainerReader<'html-data'> = {
+  name: 'html-data',
+  detect: hasHtmlData,
+  sniff: hasHtmlData,
+  members: (b, bounds) => htmlDataMembers(b, bounds),
+  limits: LISTING_LIMITS,
+};

@@ -25,6 +25,7 @@
  * de-obfuscated chunks (at most 64 KiB each).
  */
 import { constants, createInflateRaw } from 'node:zlib';
+import { LISTING_LIMITS, type ContainerReader } from './container-reader.js';
 import { runZlib, type Decoder, type DecodeEnd, type Sink } from './decoders.js';
 import type { Member, ReadBounds } from './member.js';
 
@@ -244,3 +245,12 @@ export function* installShieldCabSetMembers(header: Uint8Array, volumes: Readonl
 export function installShieldCabMembers(b: Uint8Array, bounds: ReadBounds): Generator<Member> {
   return installShieldCabSetMembers(b, new Map([[1, { bytes: b, prefix: '' }]]), bounds);
 }
+
+/** A cabinet with its own descriptor; from the head, its magic and a declared descriptor are enough. */
+export const installShieldCabReader: ContainerReader<'ishield-cab'> = {
+  name: 'ishield-cab',
+  detect: isInstallShieldCab,
+  sniff: mayBeInstallShieldCab,
+  members: (b, bounds) => installShieldCabMembers(b, bounds),
+  limits: LISTING_LIMITS,
+};

@@ -14,6 +14,8 @@
  * (`begin 644 name` ... `end`) in text parts, and x-uuencode parts, are members too. A
  * `message/rfc822` part is a member that the walk finds to be mail in turn.
  */
+import type { LimitName } from '../result.js';
+import type { ContainerReader } from './container-reader.js';
 import type { Member, ReadBounds } from './member.js';
 import { base64Decode, cleanName, MAX_FIELD_VALUE, parseFieldParams, quotedPrintableDecode, uuDecode } from './mime.js';
 
@@ -221,3 +223,24 @@ export function* mailMembers(format: MailFormat, bytes: Uint8Array, bounds: Read
     next = b.indexOf('\nFrom ', start);
   }
 }
+
+/** Entries at most bounds.maxEntries; messages nested in parts walked to max-recursion at most. */
+const MAIL_LIMITS: readonly LimitName[] = ['max-files', 'max-recursion'];
+
+/** A mailbox: `From ` then a header field. */
+export const mboxReader: ContainerReader<'mbox'> = {
+  name: 'mbox',
+  detect: (b) => detectMail(b) === 'mbox',
+  sniff: (head) => detectMail(head) === 'mbox',
+  members: (b, bounds) => mailMembers('mbox', b, bounds),
+  limits: MAIL_LIMITS,
+};
+
+/** One message: a known first header field, then header-looking lines. */
+export const mailReader: ContainerReader<'mail'> = {
+  name: 'mail',
+  detect: (b) => detectMail(b) === 'mail',
+  sniff: (head) => detectMail(head) === 'mail',
+  members: (b, bounds) => mailMembers('mail', b, bounds),
+  limits: MAIL_LIMITS,
+};

@@ -14,12 +14,15 @@
  * every table is sized from that count. A chain longer than the sectors there are, or a directory
  * entry reached twice, is a cycle, reported `corrupt` and not followed. Stream bytes are copied
  * sector by sector through the walk's budgeted buffer. A stream whose chain ends early is scanned as
- * far as it goes (`truncated`). VBA module streams are also decompressed (ovba.ts); an
- * `\x01Ole10Native` stream holding a Packager file yields that file.
+ * far as it goes (`truncated`). VBA module streams are also decompressed (ovba.ts), and objects
+ * embedded in PowerPoint files taken out (ppt.ts): both receive the stream maps (ole2-stream.ts)
+ * from here. An `\x01Ole10Native` stream holding a Packager file yields that file.
  */
+import { LISTING_LIMITS, type ContainerReader } from './container-reader.js';
 import type { Decoder } from './decoders.js';
 import type { Member, ReadBounds } from './member.js';
 import { cleanName } from './mime.js';
+import { streamRange, streamSlices, type Ole2Stream, type StreamMap } from './ole2-stream.js';
 import { vbaModuleMembers } from './ovba.js';
 import { pptObjectMembers } from './ppt.js';
 
@@ -40,15 +43,6 @@ const TYPE_ROOT = 5;
 
 export function isOle2(b: Uint8Array): boolean {
   return b.length >= OLE2_MAGIC.length && OLE2_MAGIC.every((x, i) => b[i] === x);
-}
-
-/** Where a stream's bytes are: the file offset of each of its units (sectors or mini sectors). */
-export interface StreamMap {
-  offsets: number[];
-  unit: number;
-  size: number;
-  /** The chain ended (or looped) before `size` bytes. */
-  short: boolean;
 }
 
 /** Problems found on the way, reported once each as `corrupt`. */
@@ -176,32 +170,12 @@ class Ole2File {
   }
 }
 
-/** Reads `length` bytes of a stream from `from`, as views of the file, unit by unit. */
-export function* streamSlices(b: Uint8Array, map: StreamMap, from = 0, length = map.size - from): Generator<Uint8Array> {
-  let pos = Math.max(0, from);
-  const end = Math.min(map.size, pos + length);
-  while (pos < end) {
-    const i = Math.floor(pos / map.unit);
-    const inUnit = pos % map.unit;
-    const off = map.offsets[i]! + inUnit;
-    const take = Math.min(map.unit - inUnit, end - pos, b.length - off);
-    if (take <= 0) return;
-    yield b.subarray(off, off + take);
-    pos += take;
-  }
-}
-
 /** Copies a stream (or part of it) to the sink. */
 function streamDecoder(map: StreamMap, from = 0, length = map.size - from): Decoder {
   return async (input, sink) => {
     for (const slice of streamSlices(input, map, from, length)) if (!sink(slice)) return { end: 'stopped' };
     return map.short && from + length >= map.size ? { end: 'error', detail: 'the stream\'s sector chain ends early' } : { end: 'complete' };
   };
-}
-
-/** `length` bytes of a stream from `from`, copied (small, fixed-size probes only). */
-export function streamRange(b: Uint8Array, map: StreamMap, from: number, length: number): Buffer {
-  return Buffer.concat([...streamSlices(b, map, from, length)]);
 }
 
 interface DirEntry {
@@ -276,7 +250,7 @@ export function* ole2Members(b: Uint8Array, bounds: ReadBounds): Generator<Membe
   // Depth-first over each storage's red-black tree, with an explicit stack; `seen` stops cycles.
   const stack: { id: number; parent: string }[] = [{ id: root.child, parent: '' }];
   let entries = 0;
-  const emitted: { path: string; map: StreamMap }[] = [];
+  const emitted: Ole2Stream[] = [];
   while (stack.length > 0 && entries < bounds.maxEntries) {
     const { id, parent } = stack.pop()!;
     if (id === NOSTREAM) continue;
@@ -310,3 +284,11 @@ export function* ole2Members(b: Uint8Array, bounds: ReadBounds): Generator<Membe
   yield* vbaModuleMembers(b, emitted, bounds.maxEntries - entries);
   for (const p of new Set(f.problems)) yield { kind: 'issue', name: null, code: 'corrupt', detail: `OLE2: ${p}`, incomplete: false };
 }
+
+export const ole2Reader: ContainerReader<'ole2'> = {
+  name: 'ole2',
+  detect: isOle2,
+  sniff: isOle2,
+  members: (b, bounds) => ole2Members(b, bounds),
+  limits: LISTING_LIMITS,
+};

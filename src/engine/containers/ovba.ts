@@ -16,7 +16,7 @@
  */
 import type { DecodeEnd, Decoder, Sink } from './decoders.js';
 import type { Member } from './member.js';
-import { streamSlices, type StreamMap } from './ole2.js';
+import { streamSlices, type Ole2Stream, type StreamMap } from './ole2-stream.js';
 
 const CHUNK_SIZE = 4096;
 const SIGNATURE = 0x01;
@@ -135,7 +135,7 @@ function parseDir(d: Uint8Array): Module[] {
 }
 
 /** The source of every module of every `VBA` storage among an OLE2 file's streams (at most `room`). */
-export function* vbaModuleMembers(b: Uint8Array, streams: { path: string; map: StreamMap }[], room: number): Generator<Member> {
+export function* vbaModuleMembers(b: Uint8Array, streams: Ole2Stream[], room: number): Generator<Member> {
   const byPath = new Map(streams.map((s) => [s.path.toLowerCase(), s]));
   for (const s of streams) {
     if (room <= 0) return;

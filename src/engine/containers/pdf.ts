@@ -11,6 +11,7 @@
  * Flate run on its output chunk by chunk, into the walk's budgeted buffer. Encrypted PDFs
  * (`/Encrypt`) are not decrypted: their streams decode to nothing and are scanned raw.
  */
+import { LISTING_LIMITS, type ContainerReader } from './container-reader.js';
 import type { DecodeEnd, Decoder, Sink } from './decoders.js';
 import { inflateRaw } from './decoders.js';
 import type { Member, ReadBounds } from './member.js';
@@ -199,3 +200,11 @@ export function* pdfMembers(b: Uint8Array, bounds: ReadBounds): Generator<Member
     at = buf.indexOf(STREAM, endAt + ENDSTREAM.length);
   }
 }
+
+export const pdfReader: ContainerReader<'pdf'> = {
+  name: 'pdf',
+  detect: isPdf,
+  sniff: isPdf,
+  members: (b, bounds) => pdfMembers(b, bounds),
+  limits: LISTING_LIMITS,
+};

@@ -32,6 +32,7 @@
  */
 import { createInflate } from 'node:zlib';
 import { autoItMembers, findAutoIt } from './autoit.js';
+import { LISTING_LIMITS, type ContainerReader } from './container-reader.js';
 import { runZlib, type Decoder, type Sink } from './decoders.js';
 import { installShieldCabSetMembers, type CabVolume } from './ishield-cab.js';
 import type { Member, ReadBounds } from './member.js';
@@ -317,3 +318,12 @@ export function* peOverlayMembers(b: Uint8Array, bounds: ReadBounds): Generator<
   if (autoIt !== null) yield* autoItMembers(b, autoIt, bounds);
   for (const at of ole2Offsets(b, o.start)) yield { kind: 'stored', name: `overlay@${at}`, bytes: b.subarray(at) };
 }
+
+/** From the head: a PE whose sections end past it, or whose overlay there holds a payload looked for. */
+export const peOverlayReader: ContainerReader<'pe-overlay'> = {
+  name: 'pe-overlay',
+  detect: (b) => hasPeOverlay(b),
+  sniff: peMayHaveOverlay,
+  members: (b, bounds) => peOverlayMembers(b, bounds),
+  limits: LISTING_LIMITS,
+};

@@ -6,10 +6,10 @@
  * member `ExOleObjStg-N` (usually an OLE2 file in turn). Top-level records only are read, as ClamAV
  * does; the decompressed size is ignored (the walk's budgeted buffer takes the output).
  */
-import type { Member } from './member.js';
-import { streamRange, streamSlices, type StreamMap } from './ole2.js';
-import { inflateZlib } from './pdf.js';
 import type { Decoder } from './decoders.js';
+import type { Member } from './member.js';
+import { streamRange, streamSlices, type StreamMap } from './ole2-stream.js';
+import { inflateZlib } from './pdf.js';
 
 const RT_EX_OLE_OBJ_STG = 0x1011;
 const RECORD_HEADER = 8;

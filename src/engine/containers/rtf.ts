@@ -11,6 +11,7 @@
  * objdata. The header is parsed from a small fixed prefix (PROBE_BYTES); sizes found there only say
  * where to stop.
  */
+import { LISTING_LIMITS, type ContainerReader } from './container-reader.js';
 import type { Member, ReadBounds } from './member.js';
 import { cleanName, hexDecoder, hexValue } from './mime.js';
 
@@ -112,3 +113,11 @@ export function* rtfMembers(b: Uint8Array, bounds: ReadBounds): Generator<Member
     else yield { kind: 'compressed', name: `object-${entries}`, input, decoder: hexDecoder(), ...truncated };
   }
 }
+
+export const rtfReader: ContainerReader<'rtf'> = {
+  name: 'rtf',
+  detect: isRtf,
+  sniff: isRtf,
+  members: (b, bounds) => rtfMembers(b, bounds),
+  limits: LISTING_LIMITS,
+};

@@ -45,8 +45,6 @@ interface FormatInfo {
   single?: boolean;
   /** More checks after the magic (or instead of it, when the magic is empty). */
   check?: (b: Uint8Array) => boolean;
-  /** No magic to go by: tried only when no other format (7-Zip's or not) took the bytes. */
-  weak?: boolean;
 }
 
 /** Magic numbers as 7-Zip's handlers check them (and the formats' specifications state them). */
@@ -66,7 +64,8 @@ export const SEVEN_ZIP_FORMATS: Record<SevenZipFormat, FormatInfo> = {
   nsis: { type: 'Nsis', label: 'NSIS', magic: [], check: (b) => nsisHeaderAt(b) !== null },
   // xz: the stream header magic, then stream flags whose first byte is zero and whose check type fits in 4 bits.
   xz: { type: 'xz', label: 'xz', magic: [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00], single: true, check: (b) => b.length >= 12 && b[6] === 0 && b[7]! < 0x10 },
-  lzma: { type: 'lzma', label: 'lzma', magic: [], single: true, check: isLzmaAlone, weak: true },
+  // LZMA-alone: no magic, so the registry tries it after every other format.
+  lzma: { type: 'lzma', label: 'lzma', magic: [], single: true, check: isLzmaAlone },
   // Unix compress: 1F 9D, then a flags byte: at most 16 bits a code (at least 9), bits 5-6 unused.
   z: { type: 'Z', label: 'Z', magic: [0x1f, 0x9d], single: true, check: (b) => b.length >= 3 && (b[2]! & 0x60) === 0 && (b[2]! & 0x1f) >= 9 && (b[2]! & 0x1f) <= 16 },
 };
@@ -101,22 +100,16 @@ export function isLzmaAlone(b: Uint8Array): boolean {
   return size <= LZMA_MAX_SIZE;
 }
 
-/**
- * The 7-Zip format `b` is, from its magic and checks; `weak`: only the formats without a magic
- * (tried last, by detectContainer), instead of those with one.
- */
-export function detectSevenZipFormat(b: Uint8Array, weak = false): SevenZipFormat | null {
-  for (const [format, info] of Object.entries(SEVEN_ZIP_FORMATS) as [SevenZipFormat, FormatInfo][]) {
-    if ((info.weak ?? false) !== weak) continue;
-    if (b.length < info.magic.length || !info.magic.every((x, i) => b[i] === x)) continue;
-    if (info.check && !info.check(b)) continue;
-    if (format === 'arj') {
-      const size = b.length >= 4 ? b[2]! | (b[3]! << 8) : 0;
-      if (size === 0 || size > ARJ_MAX_BASIC_HEADER) continue;
-    }
-    return format;
+/** True when `b` is the 7-Zip format `format`, from its magic and checks. */
+export function isSevenZipFormat(format: SevenZipFormat, b: Uint8Array): boolean {
+  const info = SEVEN_ZIP_FORMATS[format];
+  if (b.length < info.magic.length || !info.magic.every((x, i) => b[i] === x)) return false;
+  if (info.check && !info.check(b)) return false;
+  if (format === 'arj') {
+    const size = b.length >= 4 ? b[2]! | (b[3]! << 8) : 0;
+    if (size === 0 || size > ARJ_MAX_BASIC_HEADER) return false;
   }
-  return null;
+  return true;
 }
 
 /** 7z: the AES-256 + SHA-256 coder's method id (7-Zip's Methods.txt). */

@@ -18,6 +18,7 @@
  * never sized from the original lengths, which are not used. Members are named from the
  * destination name (its last component), else the source name, else `file-N`.
  */
+import { LISTING_LIMITS, type ContainerReader } from './container-reader.js';
 import type { Member, ReadBounds } from './member.js';
 import { cleanName } from './mime.js';
 import { inflateZlib } from './pdf.js';
@@ -138,3 +139,11 @@ export function* sisMembers(b: Uint8Array, bounds: ReadBounds): Generator<Member
     else yield { kind: 'issue', name: null, code: 'corrupt', detail: (e as Error).message, incomplete: false };
   }
 }
+
+export const sisReader: ContainerReader<'sis'> = {
+  name: 'sis',
+  detect: isSis,
+  sniff: isSis,
+  members: (b, bounds) => sisMembers(b, bounds),
+  limits: LISTING_LIMITS,
+};

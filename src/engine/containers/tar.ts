@@ -9,6 +9,7 @@
  * `truncated`). Names are only used to name what is found: nothing is ever written anywhere, so
  * `../` and absolute names are harmless here.
  */
+import { LISTING_LIMITS, type ContainerReader } from './container-reader.js';
 import type { Member, ReadBounds } from './member.js';
 
 const BLOCK = 512;
@@ -119,3 +120,12 @@ export function* tarMembers(buf: Uint8Array, bounds: ReadBounds): Generator<Memb
     }
   }
 }
+
+/** tar: POSIX ustar magic at 257, or an old (v7) header whose checksum is right. */
+export const tarReader: ContainerReader<'tar'> = {
+  name: 'tar',
+  detect: (b) => isTarHeader(b),
+  sniff: (head) => isTarHeader(head),
+  members: (b, bounds) => tarMembers(b, bounds),
+  limits: LISTING_LIMITS,
+};

@@ -8,6 +8,7 @@
  * `attachment-N`). A length past the end of
  * the file gives what there is, reported `truncated`.
  */
+import { LISTING_LIMITS, type ContainerReader } from './container-reader.js';
 import type { Member, ReadBounds } from './member.js';
 import { cleanName } from './mime.js';
 
@@ -77,3 +78,11 @@ export function* tnefMembers(b: Uint8Array, bounds: ReadBounds): Generator<Membe
     at = dataStart + len + 2;
   }
 }
+
+export const tnefReader: ContainerReader<'tnef'> = {
+  name: 'tnef',
+  detect: isTnef,
+  sniff: isTnef,
+  members: (b, bounds) => tnefMembers(b, bounds),
+  limits: LISTING_LIMITS,
+};

@@ -10,9 +10,10 @@
  */
 import { DEFAULT_ALERTS, RATIO_FREE_BYTES, type ScanAlerts, type ScanLimits } from '../scan-limits.js';
 import type { ContainerIssue, Finding, LimitHit, LimitName, ScanResult } from '../result.js';
-import { containerMembers, detectContainer } from './container-format.js';
-import type { Member } from './member.js';
+import type { ContainerReader } from './container-reader.js';
+import type { Member, ReadBounds } from './member.js';
 import { OutputBuffer } from './output-buffer.js';
+import { findContainerReader } from './registry.js';
 import { ScanBudget } from './scan-budget.js';
 
 export interface TreeOptions {
@@ -75,8 +76,8 @@ export class TreeScan {
   /** Unpacks `bytes` if it is a container, scanning every member; `depth` is the level of `bytes` (the input is 0). */
   async unpack(bytes: Uint8Array, path: string, depth: number): Promise<void> {
     if (this.done) return;
-    const format = detectContainer(bytes);
-    if (!format) return;
+    const reader = findContainerReader(bytes);
+    if (!reader) return;
     const { limits } = this.opts;
     if (depth + 1 >= limits.maxRecursion) {
       this.hit('max-recursion', path);
@@ -84,18 +85,18 @@ export class TreeScan {
     }
     const bounds = { maxEntries: Math.max(0, limits.maxFiles - this.budget.objects) + 1, budget: this.budget };
     try {
-      await this.walkMembers(format, bytes, bounds, path, depth);
+      await this.walkMembers(reader, bytes, bounds, path, depth);
     } catch (e) {
       // A reader that throws on hostile input is a bug, but never costs the verdict: the container
       // is reported corrupt (and the scan incomplete) and everything else found so far stands.
-      this.issues.push({ code: 'corrupt', path, detail: `the ${format} reader failed: ${(e as Error).message}` });
+      this.issues.push({ code: 'corrupt', path, detail: `the ${reader.name} reader failed: ${(e as Error).message}` });
       this.incomplete = true;
     }
   }
 
-  private async walkMembers(format: NonNullable<ReturnType<typeof detectContainer>>, bytes: Uint8Array, bounds: Parameters<typeof containerMembers>[2], path: string, depth: number): Promise<void> {
+  private async walkMembers(reader: ContainerReader, bytes: Uint8Array, bounds: ReadBounds, path: string, depth: number): Promise<void> {
     const { limits } = this.opts;
-    for await (const m of containerMembers(format, bytes, bounds, this.opts.alerts.heuristics)) {
+    for await (const m of reader.members(bytes, bounds, { heuristics: this.opts.alerts.heuristics })) {
       if (this.done) return;
       if (this.budget.timedOut()) {
         this.hit('max-scantime', path);

@@ -9,6 +9,7 @@
  * Overlapping entries: more than ZIP_MAX_OVERLAPS records overlapping the next one is ClamAV's
  * `Heuristics.Zip.OverlappingFiles` (unzip.c), and the archive is not unpacked further.
  */
+import { LISTING_LIMITS, type ContainerReader } from './container-reader.js';
 import { bunzip2, inflateRaw, type Decoder } from './decoders.js';
 import type { Member, ReadBounds } from './member.js';
 import { SEVEN_ZIP_ZIP_METHODS, sevenZipZipDecoder, zipEntryFacts } from './seven-zip-decoder.js';
@@ -87,3 +88,26 @@ export function* zipMembers(buf: Uint8Array, bounds: ReadBounds, heuristics: boo
     yield { kind: 'issue', name: null, code: 'truncated', detail: 'ZIP without a central directory: read through its local headers', incomplete: false };
   }
 }
+
+/** Bytes at the end of a file that can hold a ZIP's end-of-central-directory record (APPNOTE 4.3.16). */
+export const ZIP_TAIL_BYTES = 22 + 0xffff;
+
+/** True when the last bytes of an input hold what may be a ZIP end-of-central-directory record with entries. */
+export function mayEndWithZip(tail: Uint8Array): boolean {
+  for (let at = tail.length - 22; at >= 0; at--) {
+    if (tail[at] === 0x50 && tail[at + 1] === 0x4b && tail[at + 2] === 0x05 && tail[at + 3] === 0x06 && (tail[at + 10] !== 0 || tail[at + 11] !== 0)) return true;
+  }
+  return false;
+}
+
+/**
+ * From the head, only a local header signature at 0; a ZIP after other bytes is found by its end
+ * (mayEndWithZip, which the scanner checks on the tail).
+ */
+export const zipReader: ContainerReader<'zip'> = {
+  name: 'zip',
+  detect: isZip,
+  sniff: (head) => u32(head, 0) === SIG_LOCAL,
+  members: (b, bounds, options) => zipMembers(b, bounds, options.heuristics),
+  limits: LISTING_LIMITS,
+};

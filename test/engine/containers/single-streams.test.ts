@@ -1,6 +1,6 @@
 // Single compressed streams unpacked through 7-Zip: xz (made by 7-Zip itself), LZMA-alone (made by
 // the xz tool, skipped where it is missing outside CI) and Unix compress .Z (made by the small LZW
-// writer below). Each takes the path of the stream (as gzip's object does), so a tar inside is
+// writer in samples/z.ts). Each takes the path of the stream (as gzip's object does), so a tar inside is
 // walked as `x.tar.xz//member`; damaged and random inputs always get a verdict, and random bytes are
 // never taken for LZMA-alone (which has no magic).
 import { spawnSync } from 'node:child_process';
@@ -10,6 +10,8 @@ import { DEFAULT_LIMITS, detectContainer, heldBound } from '../../../src/engine/
 import { isLzmaAlone } from '../../../src/engine/containers/seven-zip-archive.js';
 import { BODY_MARKER, buildTar, HASHED, sevenZipArchive, testScanners } from './samples.js';
 import { expectVerdictsWhenCorrupted, findingNames } from './damage-checks.js';
+import { lzmaAlone } from './samples/lzma.js';
+import { compressZ } from './samples/z.js';
 
 const MiB = 1024 * 1024;
 const t = testScanners('vigil-streams-');
@@ -23,50 +25,6 @@ async function xz(data: Uint8Array): Promise<Buffer> {
   return sevenZipArchive('xz', [{ name: 'data', data }]);
 }
 
-/** LZMA-alone, from the xz tool (`--format=lzma`). */
-function lzmaAlone(data: Uint8Array): Buffer {
-  const r = spawnSync('xz', ['--format=lzma', '-c'], { input: data });
-  if (r.status !== 0) throw new Error(`xz failed: ${r.stderr}`);
-  return r.stdout;
-}
-
-/**
- * Unix compress (.Z): 1F 9D, flags (block mode, 16-bit codes at most), then LZW codes written low
- * bit first. Only 9-bit codes are written, so the input must need fewer than 250 of them (short).
- */
-function compressZ(data: Uint8Array): Buffer {
-  const dict = new Map<number, number>();
-  let next = 257;
-  const codes: number[] = [];
-  let w = data[0]!;
-  for (let i = 1; i < data.length; i++) {
-    const c = data[i]!;
-    const known = dict.get(w * 256 + c);
-    if (known !== undefined) {
-      w = known;
-      continue;
-    }
-    codes.push(w);
-    dict.set(w * 256 + c, next++);
-    w = c;
-  }
-  codes.push(w);
-  if (codes.length >= 250) throw new Error('input too long for 9-bit codes');
-  const out = [0x1f, 0x9d, 0x90];
-  let acc = 0;
-  let bits = 0;
-  for (const code of codes) {
-    acc |= code << bits;
-    bits += 9;
-    while (bits >= 8) {
-      out.push(acc & 0xff);
-      acc >>>= 8;
-      bits -= 8;
-    }
-  }
-  if (bits > 0) out.push(acc & 0xff);
-  return Buffer.from(out);
-}
 
 const body = Buffer.from(`text ${BODY_MARKER} text\n`);
 
