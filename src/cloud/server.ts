@@ -12,7 +12,7 @@ import { authenticateActivation } from './licensing/activation-auth.js';
 import { auditRoutes } from './audit/audit-routes.js';
 import { DEFAULT_CONFIG, type CloudConfig, type Clock } from './config.js';
 import { HttpError, sendError } from './http/http-error.js';
-import { changesOf, registerRoute, type AnyRoute } from './http/route.js';
+import { readRouteChanges, registerRoute, type AnyRoute } from './http/route.js';
 import { systemRoutes } from './http/system-routes.js';
 import { PolicyGate } from './policy/gate.js';
 import { ActiveRules } from './policy/rule-store.js';
@@ -97,7 +97,7 @@ export async function buildCloudServer(options: CloudServerOptions): Promise<Fas
   // answer never meets the old state here.
   app.addHook('onSend', (request, reply, payload, done) => {
     if (closing) reply.header('connection', 'close');
-    if (changesOf(request).length > 0) {
+    if (readRouteChanges(request).length > 0) {
       network.invalidate();
       services.gate.invalidate();
     }

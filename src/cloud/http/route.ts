@@ -75,7 +75,7 @@ export function definePublicRoute<B = undefined, Q = undefined, P = undefined>(r
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** The route's `changes`, read back by the server (`changesOf`). */
+    /** The route's `changes`, read back by the server (`readRouteChanges`). */
     changes?: readonly RouteChange[];
   }
   interface FastifyRequest {
@@ -142,6 +142,6 @@ export function registerRoute(app: FastifyInstance, route: AnyRoute): void {
 }
 
 /** What the route that answered `request` declared it may change (nothing for unknown routes). */
-export function changesOf(request: FastifyRequest): readonly RouteChange[] {
+export function readRouteChanges(request: FastifyRequest): readonly RouteChange[] {
   return request.routeOptions.config.changes ?? [];
 }

@@ -11,7 +11,7 @@ import { appendAudit } from '../audit/audit-log.js';
 import { HttpError, notFound } from '../http/http-error.js';
 import { defineRoute, type AnyRoute } from '../http/route.js';
 import { plainText } from '../http/schemas.js';
-import { activationGateRequest, type GateRequest } from '../policy/index.js';
+import { buildActivationRequest, type GateRequest } from '../policy/index.js';
 import type { CloudServices } from '../services.js';
 import { CONSENT_CATEGORIES, consentedCategories, currentConsent, recordConsent } from './consent.js';
 import { categoryOf, consentBody, eventBatch, lookupBody, sha256Hex } from './event-schema.js';
@@ -46,9 +46,9 @@ function consentRequired(missing: ReadonlyArray<{ i: number; category: string }>
 }
 
 /** A network request at the gate: the activation's subject, decisions remembered for a few seconds (policy/decision-cache.ts). */
-function networkRequest(caller: NetworkCaller, action: 'telemetry.collect' | 'reputation.lookup', ip: string): GateRequest {
+function buildNetworkRequest(caller: NetworkCaller, action: 'telemetry.collect' | 'reputation.lookup', ip: string): GateRequest {
   const who = { activationId: caller.activationId, tenantId: caller.principal.tenantId, tenantCountry: caller.principal.tenantCountry, product: caller.product };
-  return { ...activationGateRequest(who, action, ip), remember: true };
+  return { ...buildActivationRequest(who, action, ip), remember: true };
 }
 
 export function networkRoutes(s: CloudServices, network: NetworkRuntime): AnyRoute[] {
@@ -96,7 +96,7 @@ export function networkRoutes(s: CloudServices, network: NetworkRuntime): AnyRou
             const consented = consentedCategories(await currentConsent(tx, caller.pseudonym));
             const missing = body.events.flatMap((e, i) => (consented.has(categoryOf(e)) ? [] : [{ i, category: categoryOf(e) }]));
             if (missing.length > 0) throw consentRequired(missing);
-            return [networkRequest(caller, 'telemetry.collect', request.ip)];
+            return [buildNetworkRequest(caller, 'telemetry.collect', request.ip)];
           },
           async (tx, [gate]) => {
             const country = gate!.locationSource === 'ip' ? (gate!.subject.location ?? null) : null;
@@ -122,7 +122,7 @@ export function networkRoutes(s: CloudServices, network: NetworkRuntime): AnyRou
       handler: async ({ body, principal, request }) => {
         const caller = await network.callerOf(principal);
         const now = s.now();
-        const gate = await s.gate.check(networkRequest(caller, 'reputation.lookup', request.ip), 'looking up reputations', { now });
+        const gate = await s.gate.check(buildNetworkRequest(caller, 'reputation.lookup', request.ip), 'looking up reputations', { now });
         const prefixes = [...new Set(body.prefixes)];
         const budget = network.lookups.take(caller.activationId, prefixes.reduce((sum, p) => sum + prefixCost(p), 0), now.getTime());
         if (!budget.ok) throw rateLimited(`look-ups are limited to ${budget.limit} prefixes an hour (a 4-byte prefix counts 1, shorter ones the 4-byte buckets they cover)`, budget.retryAfterSeconds);

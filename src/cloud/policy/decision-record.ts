@@ -21,7 +21,7 @@ export interface DecisionRecord {
   context?: Record<string, unknown> | undefined;
 }
 
-export function toAuditEntry(r: DecisionRecord): AuditEntry {
+export function buildAuditEntry(r: DecisionRecord): AuditEntry {
   return {
     kind: 'policy.decision',
     actor: r.actor,
@@ -32,5 +32,5 @@ export function toAuditEntry(r: DecisionRecord): AuditEntry {
 
 /** Appends the record in `tx` and answers its sequence number in the audit log. */
 export async function recordDecision(tx: Queryable, r: DecisionRecord, at: Date): Promise<number> {
-  return (await appendAudit(tx, toAuditEntry(r), at)).seq;
+  return (await appendAudit(tx, buildAuditEntry(r), at)).seq;
 }

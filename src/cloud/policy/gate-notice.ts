@@ -23,7 +23,10 @@ export interface NoticeOut {
   rule: { id: string; version: number } | null;
 }
 
-/** What an endpoint can do, by effect, in the signed notice (its services keep scanning either way). */
+/**
+ * What an endpoint can do, by effect, in the signed notice. Update delivery is the only service that
+ * issues signed notices so far, so the words speak of signatures; a second one would key them by action too.
+ */
 export const NOTICE_WHAT_TO_DO = {
   deny:
     'This machine keeps scanning with the signature database it has installed; nothing was removed. It no longer receives new signatures from the vendor, so it does not learn about new threats: plan to move to another product. If you think this rule should not apply to this machine or to your license, contact your license administrator or the vendor, quoting the rule and reference above.',
@@ -49,7 +52,7 @@ export function noticeOf(decision: PolicyDecision): NoticeOut | undefined {
 }
 
 /** The signed notice of a deny or notice issued to one activation; undefined for allow. */
-export function signedNoticeOf(decision: PolicyDecision, activationId: string, issuedAt: Date, privateKey: KeyObject): SignedPolicyNotice | undefined {
+export function issueSignedNotice(decision: PolicyDecision, activationId: string, issuedAt: Date, privateKey: KeyObject): SignedPolicyNotice | undefined {
   if (decision.decision === 'allow') return undefined;
   const effect = decision.decision;
   return signPolicyNotice(buildPolicyNoticePayload({ ...decision, decision: effect }, NOTICE_WHAT_TO_DO[effect], activationId, issuedAt), privateKey);

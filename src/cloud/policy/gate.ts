@@ -24,9 +24,9 @@ import type { Queryable, Store } from '../store/store.js';
 import { decide, type PolicySubject } from './decide.js';
 import { DecisionCache, type Remembered } from './decision-cache.js';
 import { recordDecision } from './decision-record.js';
-import { deniedError, noticeOf, signedNoticeOf, type NoticeOut } from './gate-notice.js';
+import { deniedError, noticeOf, issueSignedNotice, type NoticeOut } from './gate-notice.js';
 import { buildSubject, type BuiltSubject, type LocationSource, type SubjectSource } from './gate-subject.js';
-import { RepeatWindow, signDecision } from './repeat-window.js';
+import { RepeatWindow, summarizeDecision } from './repeat-window.js';
 import type { PolicyRule } from './rule.js';
 import type { ActiveRules } from './rule-store.js';
 
@@ -90,7 +90,7 @@ export interface ActivationSubject {
  * The request of an activation asking `action` from `ip`: actor `activation:<id>`, person the
  * holder's country, product the license's; its identical decisions are recorded once per window.
  */
-export function activationGateRequest(who: ActivationSubject, action: PolicyAction, ip: string): GateRequest {
+export function buildActivationRequest(who: ActivationSubject, action: PolicyAction, ip: string): GateRequest {
   return { action, actor: `activation:${who.activationId}`, tenantId: who.tenantId, personCountry: who.tenantCountry, ip, product: who.product, repeatKey: `${who.activationId}\n${action}` };
 }
 
@@ -118,7 +118,7 @@ export class PolicyGate {
     const { subject, locationSource } = made.value;
     const nowMs = now.getTime();
     const key = request.repeatKey;
-    const needsRecord = key === undefined || this.window.claim(key, signDecision(made.value.decision, subject, locationSource), nowMs);
+    const needsRecord = key === undefined || this.window.claim(key, summarizeDecision(made.value.decision, subject, locationSource), nowMs);
     // A remembered decision is restated at this instant where anyone will read it (an allow that is not recorded goes nowhere).
     const restate = made.fromMs !== nowMs && (needsRecord || made.value.decision.decision !== 'allow');
     const decision = restate ? { ...made.value.decision, at: now.toISOString() } : made.value.decision;
@@ -136,7 +136,7 @@ export class PolicyGate {
     const outcome: GateOutcome = { decision, subject, locationSource, auditSeq };
     const notice = noticeOf(decision);
     if (notice) outcome.notice = notice;
-    const signed = request.noticeTo === undefined ? undefined : signedNoticeOf(decision, request.noticeTo, now, this.s.licenseKey.privateKey);
+    const signed = request.noticeTo === undefined ? undefined : issueSignedNotice(decision, request.noticeTo, now, this.s.licenseKey.privateKey);
     if (signed) outcome.signedNotice = signed;
     return outcome;
   }

@@ -15,7 +15,7 @@ import type { LocationSource } from './gate-subject.js';
 export const REPEAT_WINDOW_MAX_KEYS = 100_000;
 
 /** What makes two decisions the same record. */
-export function signDecision(decision: PolicyDecision, subject: PolicySubject, locationSource: LocationSource): string {
+export function summarizeDecision(decision: PolicyDecision, subject: PolicySubject, locationSource: LocationSource): string {
   return JSON.stringify([decision.decision, decision.rule, decision.attribute, decision.jurisdiction, subject, locationSource]);
 }
 

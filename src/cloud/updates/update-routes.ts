@@ -26,7 +26,7 @@ import { HttpError, notFound } from '../http/http-error.js';
 import { definePublicRoute, defineRoute, type AnyRoute } from '../http/route.js';
 import { POLICY_NOTICE_HEADER } from '../../protocol/index.js';
 import { getLicense } from '../licensing/licenses.js';
-import { activationGateRequest, deniedError } from '../policy/index.js';
+import { buildActivationRequest, deniedError } from '../policy/index.js';
 import type { CloudServices } from '../services.js';
 import type { KeyVault } from './key-vault.js';
 import { compileUploadedSources, MAX_REPORTED_PROBLEMS, RELEASE_BODY_LIMIT_BYTES, releaseUploadBody, SourceProblems, type ReleaseUpload } from './release-upload.js';
@@ -102,7 +102,7 @@ export function updateRoutes(s: CloudServices, options: UpdateRouteOptions = {})
     const activation = principal.activation;
     const license = await getLicense(s.store, activation.licenseId);
     const who = { activationId: activation.id, tenantId: principal.tenantId, tenantCountry: principal.tenantCountry, product: license?.product };
-    const { decision, signedNotice } = await s.gate.pass({ ...activationGateRequest(who, action, request.ip), noticeTo: activation.id });
+    const { decision, signedNotice } = await s.gate.pass({ ...buildActivationRequest(who, action, request.ip), noticeTo: activation.id });
     if (decision.decision === 'deny') throw deniedError(decision, REFUSED[action], { headers: { 'cache-control': 'private, no-store', vary: 'Authorization' }, notice: signedNotice });
     if (signedNotice) reply.header(POLICY_NOTICE_HEADER, Buffer.from(JSON.stringify(signedNotice), 'utf8').toString('base64'));
     return true;

@@ -4,7 +4,7 @@
 import Fastify from 'fastify';
 import { expect, it } from 'vitest';
 import { HttpError } from '../../../src/cloud/http/http-error.js';
-import { changesOf, defineRoute, definePublicRoute, registerRoute, type RouteChange } from '../../../src/cloud/http/route.js';
+import { readRouteChanges, defineRoute, definePublicRoute, registerRoute, type RouteChange } from '../../../src/cloud/http/route.js';
 import { licenseRoutes } from '../../../src/cloud/licensing/license-routes.js';
 import { activationRoutes } from '../../../src/cloud/licensing/activation-routes.js';
 import { policyRoutes } from '../../../src/cloud/policy/policy-routes.js';
@@ -16,7 +16,7 @@ it('hands the server the changes of the route that answered, refusals included',
   app.decorateRequest('authFailure', null);
   const seen: Array<readonly RouteChange[]> = [];
   app.addHook('onSend', async (request) => {
-    seen.push(changesOf(request));
+    seen.push(readRouteChanges(request));
   });
   registerRoute(app, definePublicRoute({ method: 'POST', url: '/v1/things/:id/revoke', tag: 't', summary: 's', roles: 'public', changes: ['licenses', 'activations'], handler: async () => ({ ok: true }) }));
   registerRoute(app, definePublicRoute({ method: 'POST', url: '/v1/things/:id/fail', tag: 't', summary: 's', roles: 'public', changes: ['rules'], handler: async () => { throw new HttpError(409, 'conflict', 'no'); } }));

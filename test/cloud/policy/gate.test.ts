@@ -7,7 +7,7 @@ import { expect, it } from 'vitest';
 import { verifyStoredAudit, readAllAudit, type Store } from '../../../src/cloud/index.js';
 import { HttpError } from '../../../src/cloud/http/http-error.js';
 import { ActiveRules, createRule } from '../../../src/cloud/policy/rule-store.js';
-import { PolicyGate, activationGateRequest, type GateRequest, type RuleInput } from '../../../src/cloud/policy/index.js';
+import { PolicyGate, buildActivationRequest, type GateRequest, type RuleInput } from '../../../src/cloud/policy/index.js';
 import { POLICY_ACTIONS, POLICY_ACTION_WORDS, policyNoticeSignedBytes, publicKeyId, type PolicyAction } from '../../../src/protocol/index.js';
 import { describeStores, openTestStore, type StoreKind } from '../harness.js';
 
@@ -76,7 +76,7 @@ describeStores('policy gate', (kind) => {
   it('records identical decisions of a busy service once per window, and every change at once', async () => {
     const { store, clock, gate } = await startGate(kind, [rule('update', 'DE', 'notice')]);
     const who = { activationId: 'act_1', tenantId: 'ten_1', tenantCountry: 'DE', product: 'vigil-home' };
-    const ask = () => gate.pass(activationGateRequest(who, 'update', '192.0.2.1'));
+    const ask = () => gate.pass(buildActivationRequest(who, 'update', '192.0.2.1'));
     const first = await ask();
     expect(first.auditSeq).toEqual(expect.any(Number));
     expect((await ask()).auditSeq).toBeNull(); // the same decision within the window
@@ -84,7 +84,7 @@ describeStores('policy gate', (kind) => {
     expect((await ask()).auditSeq).toBeNull();
     clock.value = new Date(clock.value.getTime() + 1);
     expect((await ask()).auditSeq).toEqual(expect.any(Number)); // the window is over
-    const moved = await gate.pass(activationGateRequest({ ...who, tenantCountry: 'FR' }, 'update', '192.0.2.1'));
+    const moved = await gate.pass(buildActivationRequest({ ...who, tenantCountry: 'FR' }, 'update', '192.0.2.1'));
     expect([moved.decision.decision, moved.auditSeq === null]).toEqual(['allow', false]); // another outcome
     const records = await decisionRecords(store);
     expect(records).toHaveLength(3);
@@ -94,7 +94,7 @@ describeStores('policy gate', (kind) => {
   it('restates a remembered decision at the instant asked, and forgets it when told', async () => {
     const { store, clock, gate } = await startGate(kind, []);
     const who = { activationId: 'act_2', tenantId: 'ten_1', tenantCountry: 'US', product: null };
-    const ask = () => gate.pass({ ...activationGateRequest(who, 'reputation.lookup', '192.0.2.1'), remember: true });
+    const ask = () => gate.pass({ ...buildActivationRequest(who, 'reputation.lookup', '192.0.2.1'), remember: true });
     expect((await ask()).decision.decision).toBe('allow');
     await store.transaction((tx) => createRule(tx, rule('reputation.lookup', 'US', 'deny', '2024-01-01T00:00:00Z'), { name: 'system', now: clock.value }));
     clock.value = new Date(clock.value.getTime() + 1000);
@@ -124,7 +124,7 @@ describeStores('policy gate', (kind) => {
     const { clock, gate, key } = await startGate(kind, [rule('update', 'US', 'deny'), rule('update', 'DE', 'notice')]);
     for (const [country, effect] of [['US', 'deny'], ['DE', 'notice']] as const) {
       const who = { activationId: `act_${country}`, tenantId: 'ten_1', tenantCountry: country, product: null };
-      const { signedNotice } = await gate.pass({ ...activationGateRequest(who, 'update', '192.0.2.1'), noticeTo: who.activationId });
+      const { signedNotice } = await gate.pass({ ...buildActivationRequest(who, 'update', '192.0.2.1'), noticeTo: who.activationId });
       expect(signedNotice).toBeDefined();
       const n = signedNotice!;
       expect(n.payload).toMatchObject({ action: 'update', decision: effect, jurisdiction: country, activation_id: who.activationId, issued_at: clock.value.toISOString() });
@@ -132,7 +132,7 @@ describeStores('policy gate', (kind) => {
       expect(n.key_id).toBe(publicKeyId(key.publicKey));
       expect(verify(null, policyNoticeSignedBytes(n.payload), key.publicKey, Buffer.from(n.signature, 'base64'))).toBe(true);
     }
-    const allowed = await gate.pass({ ...activationGateRequest({ activationId: 'act_FR', tenantId: 'ten_1', tenantCountry: 'FR', product: null }, 'update', '192.0.2.1'), noticeTo: 'act_FR' });
+    const allowed = await gate.pass({ ...buildActivationRequest({ activationId: 'act_FR', tenantId: 'ten_1', tenantCountry: 'FR', product: null }, 'update', '192.0.2.1'), noticeTo: 'act_FR' });
     expect(allowed.signedNotice).toBeUndefined();
   });
 });
