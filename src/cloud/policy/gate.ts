@@ -108,6 +108,14 @@ export class PolicyGate {
     this.cache.invalidate();
   }
 
+  /**
+   * Forgets what was last recorded for `request`'s repeat key: for a caller whose own transaction,
+   * which held the record, rolled back (`run` does this itself).
+   */
+  forget(request: GateRequest): void {
+    if (request.repeatKey !== undefined) this.window.forget(request.repeatKey);
+  }
+
   /** Decides for `request` and records the decision (see the module header). */
   async pass(request: GateRequest, options: PassOptions = {}): Promise<GateOutcome> {
     const now = options.now ?? this.s.now();
@@ -178,7 +186,7 @@ export class PolicyGate {
         return { done: notices.length > 0 ? { ...done, notices } : done };
       });
     } catch (e) {
-      for (const request of passed) if (request.repeatKey !== undefined) this.window.forget(request.repeatKey); // their records were rolled back
+      for (const request of passed) this.forget(request); // their records were rolled back
       throw e;
     }
     if ('denied' in result) throw deniedError(result.denied, what);

@@ -118,6 +118,13 @@ describeStores('policy gate', (kind) => {
     expect(await decisionRecords(store)).toHaveLength(2);
     const sold = await gate.run('selling a license', async () => [asker('license.sell', 'FR')], async () => ({ order: 'ord_1' }));
     expect(sold).toEqual({ order: 'ord_1' });
+    // A rolled-back record of a busy service is not counted as recorded: the next identical decision is written.
+    const busy = asker('telemetry.collect', 'FR', { repeatKey: 'act_9\ntelemetry.collect' });
+    await expect(gate.run('collecting telemetry', async () => [busy], async () => { throw new Error('disk full'); })).rejects.toThrow('disk full');
+    const seqs: Array<number | null> = [];
+    await gate.run('collecting telemetry', async () => [busy], async (_tx, outcomes) => { seqs.push(...outcomes.map((o) => o.auditSeq)); return {}; });
+    expect(seqs).toEqual([expect.any(Number)]);
+    expect(await decisionRecords(store)).toHaveLength(4);
   });
 
   it('signs the notice of a deny or notice for the activation it is issued to, and none for an allow', async () => {
