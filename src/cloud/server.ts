@@ -12,8 +12,9 @@ import { authenticateActivation } from './licensing/activation-auth.js';
 import { auditRoutes } from './audit/audit-routes.js';
 import { DEFAULT_CONFIG, type CloudConfig, type Clock } from './config.js';
 import { HttpError, sendError } from './http/http-error.js';
-import { registerRoute, type AnyRoute } from './http/route.js';
+import { readRouteChanges, registerRoute, type AnyRoute } from './http/route.js';
 import { systemRoutes } from './http/system-routes.js';
+import { PolicyGate } from './policy/gate.js';
 import { ActiveRules } from './policy/rule-store.js';
 import { policyRoutes } from './policy/policy-routes.js';
 import { licenseRoutes } from './licensing/license-routes.js';
@@ -40,7 +41,8 @@ export interface CloudServerOptions {
 
 export async function buildCloudServer(options: CloudServerOptions): Promise<FastifyInstance> {
   const config: CloudConfig = { ...DEFAULT_CONFIG, ...options.config };
-  const services: CloudServices = { store: options.store, rules: new ActiveRules(), config, now: options.now ?? (() => new Date()), version: options.version ?? '0.0.0', licenseKey: options.licenseKey ?? generateSigningKey(), networkKey: options.networkKey ?? generateNetworkKey() };
+  const shared = { store: options.store, rules: new ActiveRules(), config, now: options.now ?? (() => new Date()), version: options.version ?? '0.0.0', licenseKey: options.licenseKey ?? generateSigningKey(), networkKey: options.networkKey ?? generateNetworkKey() };
+  const services: CloudServices = { ...shared, gate: new PolicyGate(shared) };
   const network = new NetworkRuntime(services);
   const app = Fastify({
     logger: options.logger ?? false,
@@ -90,11 +92,15 @@ export async function buildCloudServer(options: CloudServerOptions): Promise<Fas
     } else request.principal = result;
   });
 
-  // A request that may have changed licenses, activations or rules empties the network's caches
-  // before its answer goes out, so a client that saw the answer never meets the old state here.
+  // A request to a route that may change licenses, activations or rules (its `changes`) empties the
+  // caches of the network and of the gate before its answer goes out, so a client that saw the
+  // answer never meets the old state here.
   app.addHook('onSend', (request, reply, payload, done) => {
     if (closing) reply.header('connection', 'close');
-    if (NetworkRuntime.invalidates(request.method, request.url)) network.invalidate();
+    if (readRouteChanges(request).length > 0) {
+      network.invalidate();
+      services.gate.invalidate();
+    }
     done(null, payload);
   });
 

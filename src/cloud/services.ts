@@ -1,12 +1,15 @@
-/** What route handlers share: the store, the cached rule set, the settings and the clock. */
+/** What route handlers share: the store, the cached rule set, the policy gate, the settings and the clock. */
 import type { CloudConfig, Clock } from './config.js';
 import type { LicenseSigningKey } from './licensing/signing-key.js';
+import type { PolicyGate } from './policy/gate.js';
 import type { ActiveRules } from './policy/rule-store.js';
 import type { Store } from './store/store.js';
 
 export interface CloudServices {
   store: Store;
   rules: ActiveRules;
+  /** The one gate every gated action passes (policy/gate.ts). */
+  gate: PolicyGate;
   config: CloudConfig;
   now: Clock;
   version: string;

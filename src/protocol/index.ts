@@ -25,7 +25,9 @@ export type {
   AuditRecordFields,
   AuditVerifyOptions,
 } from './audit-chain.js';
-export { POLICY_ACTIONS, type PolicyAction } from './policy-actions.js';
+export { POLICY_ACTIONS, POLICY_ACTION_WORDS, describeAction, isPolicyAction, type PolicyAction } from './policy-actions.js';
+export { POLICY_EFFECTS, POLICY_NOTICES_MAX, readPolicyDecision, readPolicyNotices } from './policy-decision.js';
+export type { PolicyDecision, PolicyEffect, PolicyRuleRef, ReceivedPolicyDecision, SubjectAttribute, WireText } from './policy-decision.js';
 export {
   LICENSE_KEY_ALPHABET,
   LICENSE_KEY_HASH_PREFIX,
@@ -70,4 +72,13 @@ export type {
 } from './license-file.js';
 export * from './tlog/index.js';
 export * from './image-delta.js';
-export * from './policy-notice.js';
+export {
+  POLICY_NOTICE_FORMAT,
+  POLICY_NOTICE_HEADER,
+  POLICY_NOTICE_MAX_CHARS,
+  POLICY_NOTICE_SIGNATURE_PREFIX,
+  buildPolicyNoticePayload,
+  policyNoticeSignedBytes,
+  signPolicyNotice,
+} from './policy-notice.js';
+export type { NoticeDecision, PolicyNoticePayload, SignedPolicyNotice } from './policy-notice.js';

@@ -1,10 +1,8 @@
 /**
- * The signed policy notice of the vendor's update service (the cloud's
- * src/cloud/updates/policy-notice.ts; docs/update-client.md, "Refused or told by the vendor's
- * policy"): with a 403 `policy_denied` (`error.notice`) or, for a `notice` decision, in the
+ * Reads the signed policy notice of the vendor's update service (the contract:
+ * src/protocol/policy-notice.ts; docs/update-client.md, "Refused or told by the vendor's policy"):
+ * with a 403 `policy_denied` (`error.notice`) or, for a `notice` decision, in the
  * `Vigil-Policy-Notice` header of a delivered file (base64 of its JSON).
- *
- *     { "format": "vigil-policy-notice-v1", "payload": {...}, "key_id": "<hex>", "signature": "<base64>" }
  *
  * It is shown as the vendor's only when, in this order: the key id is the vendor key pinned at
  * activation (activation.json), the Ed25519 signature (RFC 8032) of POLICY_NOTICE_SIGNATURE_PREFIX +
@@ -13,15 +11,9 @@
  * vendor's. Read defensively: texts are cleaned for a terminal (server-text.ts).
  */
 import { verify, type KeyObject } from 'node:crypto';
-import { canonicalJson, POLICY_NOTICE_FORMAT, POLICY_NOTICE_SIGNATURE_PREFIX } from '../../protocol/index.js';
+import { POLICY_NOTICE_FORMAT, POLICY_NOTICE_HEADER, POLICY_NOTICE_MAX_CHARS, POLICY_NOTICE_SIGNATURE_PREFIX, policyNoticeSignedBytes } from '../../protocol/index.js';
 import { readPolicyDecision, type PolicyDecision } from '../license/policy-decision.js';
 import { serverText } from '../license/server-text.js';
-
-/** Must equal the cloud's (src/cloud/updates/policy-notice.ts). */
-/** The response header of a notice on a delivered file. */
-export const POLICY_NOTICE_HEADER = 'vigil-policy-notice';
-/** The longest notice header read (base64 characters); a real one is under 8 KiB. */
-export const POLICY_NOTICE_MAX_CHARS = 32 * 1024;
 
 /** What verifies a notice: the pinned vendor key and this machine's activation. */
 export interface NoticeTrust {
@@ -51,7 +43,7 @@ export function readPolicyNotice(value: unknown, trust: NoticeTrust | undefined)
   if (typeof signature !== 'string' || !SIGNATURE_RE.test(signature)) return refused('its signature is not a base64 Ed25519 signature');
   let signed: Buffer;
   try {
-    signed = Buffer.from(POLICY_NOTICE_SIGNATURE_PREFIX + canonicalJson(payload), 'utf8');
+    signed = policyNoticeSignedBytes(payload);
   } catch (e) {
     return refused(`its payload cannot be put in canonical form (${(e as Error).message})`);
   }
@@ -76,4 +68,4 @@ export function readNoticeHeader(header: string | null, trust: NoticeTrust | und
   return readPolicyNotice(value, trust);
 }
 
-export { POLICY_NOTICE_FORMAT, POLICY_NOTICE_SIGNATURE_PREFIX };
+export { POLICY_NOTICE_FORMAT, POLICY_NOTICE_HEADER, POLICY_NOTICE_MAX_CHARS, POLICY_NOTICE_SIGNATURE_PREFIX };

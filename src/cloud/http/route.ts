@@ -11,6 +11,14 @@ import { HttpError, validationError } from './http-error.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
+/**
+ * State that processes keep copies of (the security network's activation cache, the policy gate's
+ * remembered decisions): a route that may change it says so, and the server empties those copies
+ * before its answer goes out, whatever the answer.
+ */
+export const ROUTE_CHANGES = ['licenses', 'activations', 'rules'] as const;
+export type RouteChange = (typeof ROUTE_CHANGES)[number];
+
 export interface RouteContext<B, Q, P, Who> {
   body: B;
   query: Q;
@@ -42,6 +50,8 @@ interface RouteBase<B, Q, P, Who> {
    * (larger: 413). The caller's token and role are checked before such a body is read.
    */
   bodyLimit?: number;
+  /** What a call may change of the state other processes' caches hold (licenses, activations, rules). */
+  changes?: readonly RouteChange[];
   handler(ctx: RouteContext<B, Q, P, Who>): Promise<unknown>;
 }
 
@@ -64,6 +74,10 @@ export function definePublicRoute<B = undefined, Q = undefined, P = undefined>(r
 }
 
 declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The route's `changes`, read back by the server (`readRouteChanges`). */
+    changes?: readonly RouteChange[];
+  }
   interface FastifyRequest {
     principal: Principal | null;
     /** Why a presented token was refused (for logs); the route answers 401. */
@@ -103,7 +117,7 @@ export function registerRoute(app: FastifyInstance, route: AnyRoute): void {
       checkCaller(route, request);
     };
   }
-  const config = { roles: route.roles, ...(route.rateLimited === false ? { rateLimit: false as const } : {}) };
+  const config = { roles: route.roles, ...(route.rateLimited === false ? { rateLimit: false as const } : {}), ...(route.changes ? { changes: route.changes } : {}) };
   app.route({
     method: route.method,
     url: route.url,
@@ -125,4 +139,9 @@ export function registerRoute(app: FastifyInstance, route: AnyRoute): void {
       return result;
     },
   });
+}
+
+/** What the route that answered `request` declared it may change (nothing for unknown routes). */
+export function readRouteChanges(request: FastifyRequest): readonly RouteChange[] {
+  return request.routeOptions.config.changes ?? [];
 }

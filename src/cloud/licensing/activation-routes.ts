@@ -12,7 +12,6 @@ import { idString, jurisdictionCode, plainText } from '../http/schemas.js';
 import type { CloudServices } from '../services.js';
 import type { Queryable } from '../store/store.js';
 import { activateSeat, activationSecretMatches, deactivateSeat, getActivation, issueLicenseFile, recordCheckin, refuseUnusable, type Activation, type ActivationRefusal } from './activations.js';
-import { runGated } from './license-gate.js';
 import { findLicenseByKey, getLicense } from './licenses.js';
 
 const fingerprint = z.string().regex(/^[0-9a-f]{64}$/, 'the machine fingerprint: 64 lowercase hex digits');
@@ -50,6 +49,7 @@ export function activationRoutes(s: CloudServices): AnyRoute[] {
     definePublicRoute({
       method: 'POST',
       url: '/v1/activations',
+      changes: ['activations'],
       tag: 'licensing',
       summary: 'Activate this machine with a license key (gate: license.activate); returns its signed license file',
       roles: 'public',
@@ -63,8 +63,7 @@ export function activationRoutes(s: CloudServices): AnyRoute[] {
         const unusable = refuseUnusable(found, s.now());
         if (unusable) throw refusalError(unusable);
         const actor = licenseActor(found.id);
-        const result = await runGated(
-          s,
+        const result = await s.gate.run(
           'activating this license',
           async (tx) => [{ action: 'license.activate', actor: actor.name, tenantId: found.tenant_id, personCountry: (await getTenant(tx, found.tenant_id))?.country ?? null, ip: request.ip, declaredLocation: body.declared_location, product: found.product, context: { license: found.id } }],
           async (tx) => {
@@ -87,6 +86,7 @@ export function activationRoutes(s: CloudServices): AnyRoute[] {
     definePublicRoute({
       method: 'POST',
       url: '/v1/activations/:activationId/refresh',
+      changes: ['activations'],
       tag: 'licensing',
       summary: 'Check in: a fresh license file for this machine (gate: license.activate)',
       roles: 'public',
@@ -100,8 +100,7 @@ export function activationRoutes(s: CloudServices): AnyRoute[] {
         if (unusable && unusable.code !== 'license_suspended') throw refusalError(unusable);
         if (activation.deactivated_at) throw new HttpError(403, 'license_unusable', `this machine's seat was freed on ${activation.deactivated_at} (${activation.ended_by ?? 'deactivated'}); activate it again`, [], {}, { reason: 'deactivated' });
         const actor = licenseActor(license.id);
-        return runGated(
-          s,
+        return s.gate.run(
           'using this license',
           async (tx) => [{ action: 'license.activate', actor: actor.name, tenantId: license.tenant_id, personCountry: (await getTenant(tx, license.tenant_id))?.country ?? null, ip: request.ip, declaredLocation: body.declared_location, product: license.product, context: { license: license.id, activation: activation.id, check_in: true } }],
           async (tx) => {
@@ -115,6 +114,7 @@ export function activationRoutes(s: CloudServices): AnyRoute[] {
     definePublicRoute({
       method: 'POST',
       url: '/v1/activations/:activationId/deactivate',
+      changes: ['activations'],
       tag: 'licensing',
       summary: 'Free this machine’s seat',
       roles: 'public',

@@ -9,7 +9,6 @@ import type { CloudServices } from '../services.js';
 import type { Queryable } from '../store/store.js';
 import { deactivateSeat, getActivation, listActivations } from './activations.js';
 import { createPlan, createProduct, ENTITLEMENTS, getPlan, getProduct, listPlans, listProducts, type Plan } from './catalog.js';
-import { runGated } from './license-gate.js';
 import { getLicense, issueLicense, licenseState, listLicenses, renewLicense, setLicenseStatus, transferLicense, type License } from './licenses.js';
 
 const licenseParams = z.strictObject({ licenseId: idString });
@@ -93,8 +92,7 @@ export function licenseRoutes(s: CloudServices): AnyRoute[] {
         const tenant = await requireCustomer(s.store, tenantId, 'body.tenant_id');
         const plan = await requirePlan(s.store, body.plan_id);
         const actor = actorFor(principal, s.now());
-        return runGated(
-          s,
+        return s.gate.run(
           'selling a license',
           async () => [{ action: 'license.sell', actor: actor.name, tenantId, personCountry: tenant.country, ip: request.ip, declaredLocation: body.declared_location, product: plan.product, context: { plan: plan.id } }],
           async (tx) => {
@@ -128,6 +126,7 @@ export function licenseRoutes(s: CloudServices): AnyRoute[] {
     defineRoute({
       method: 'POST',
       url: '/v1/licenses/:licenseId/renew',
+      changes: ['licenses'],
       tag: 'licensing',
       summary: 'Renew for one more period of its plan, or of another plan (gate: license.renew)',
       roles: MANAGERS,
@@ -139,8 +138,7 @@ export function licenseRoutes(s: CloudServices): AnyRoute[] {
         if (license.status === 'revoked') throw new HttpError(409, 'conflict', 'a revoked license cannot be renewed');
         const plan = await requirePlan(s.store, body.plan_id ?? license.plan_id);
         const actor = actorFor(principal, s.now());
-        return runGated(
-          s,
+        return s.gate.run(
           'renewing this license',
           async (tx) => [{ action: 'license.renew', actor: actor.name, tenantId: license.tenant_id, personCountry: (await getTenant(tx, license.tenant_id))?.country ?? null, ip: request.ip, declaredLocation: body.declared_location, product: plan.product, context: { license: license.id } }],
           async (tx) => {
@@ -154,6 +152,7 @@ export function licenseRoutes(s: CloudServices): AnyRoute[] {
     defineRoute({
       method: 'POST',
       url: '/v1/licenses/:licenseId/transfer',
+      changes: ['licenses', 'activations'],
       tag: 'licensing',
       summary: "Pass a license to another customer tenant (gate: license.transfer, for both parties' jurisdictions); ends its activations",
       roles: MANAGERS,
@@ -179,8 +178,7 @@ export function licenseRoutes(s: CloudServices): AnyRoute[] {
           product: license.product,
           context: { license: license.id, side, from_tenant: from.id, to_tenant: to.id },
         });
-        return runGated(
-          s,
+        return s.gate.run(
           'transferring this license',
           async () => [gate(from, 'from'), gate(to, 'to')],
           async (tx) => ({ license: withState(await transferLicense(tx, (await getLicense(tx, license.id, true))!, to.id, actor)) }),
@@ -191,6 +189,7 @@ export function licenseRoutes(s: CloudServices): AnyRoute[] {
       defineRoute({
         method: 'POST',
         url: `/v1/licenses/:licenseId/${verb}`,
+        changes: ['licenses', 'activations'],
         tag: 'licensing',
         summary: verb === 'revoke' ? 'Revoke a license for good (ends its activations)' : verb === 'suspend' ? 'Suspend a license (its files say so at next check-in)' : 'Resume a suspended license',
         roles: ['operator'],
@@ -207,6 +206,7 @@ export function licenseRoutes(s: CloudServices): AnyRoute[] {
     defineRoute({
       method: 'POST',
       url: '/v1/licenses/:licenseId/activations/:activationId/deactivate',
+      changes: ['activations'],
       tag: 'licensing',
       summary: 'Free the seat of a machine (for a machine that is lost or retired)',
       roles: MANAGERS,

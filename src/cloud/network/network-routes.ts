@@ -11,13 +11,14 @@ import { appendAudit } from '../audit/audit-log.js';
 import { HttpError, notFound } from '../http/http-error.js';
 import { defineRoute, type AnyRoute } from '../http/route.js';
 import { plainText } from '../http/schemas.js';
-import { deniedError, noticeOf } from '../licensing/license-gate.js';
+import { buildActivationRequest, type GateRequest } from '../policy/index.js';
 import type { CloudServices } from '../services.js';
 import { CONSENT_CATEGORIES, consentedCategories, currentConsent, recordConsent } from './consent.js';
 import { categoryOf, consentBody, eventBatch, lookupBody, sha256Hex } from './event-schema.js';
 import { storeBatch } from './ingest.js';
 import { countCountryEvents, deleteCountryData, readCountryEvents } from './jurisdiction-data.js';
 import { lookupBuckets, prefixCost } from './lookup.js';
+import type { NetworkCaller } from './activation-cache.js';
 import type { NetworkRuntime } from './network-runtime.js';
 import { setOperatorVerdict, summarizeHash } from './operator-verdicts.js';
 import { VERDICTS } from './verdict.js';
@@ -35,6 +36,19 @@ const lookupOut = z.object({
 
 function rateLimited(what: string, retryAfterSeconds: number): HttpError {
   return new HttpError(429, 'rate_limited', `${what}; retry in ${retryAfterSeconds} s`, [], { 'retry-after': String(retryAfterSeconds) });
+}
+
+/** 403 for events of categories this machine has not consented to share; nothing is stored. */
+function consentRequired(missing: ReadonlyArray<{ i: number; category: string }>): HttpError {
+  const categories = [...new Set(missing.map((m) => m.category))];
+  const details = categories.map((c) => ({ path: `body.events.${missing.find((m) => m.category === c)!.i}.kind`, message: `no consent to share ${c}` }));
+  return new HttpError(403, 'consent_required', `this machine has not consented to share ${categories.join(' and ')}; nothing was stored`, details, {}, { categories });
+}
+
+/** A network request at the gate: the activation's subject, decisions remembered for a few seconds (policy/decision-cache.ts). */
+function buildNetworkRequest(caller: NetworkCaller, action: 'telemetry.collect' | 'reputation.lookup', ip: string): GateRequest {
+  const who = { activationId: caller.activationId, tenantId: caller.principal.tenantId, tenantCountry: caller.principal.tenantCountry, product: caller.product };
+  return { ...buildActivationRequest(who, action, ip), remember: true };
 }
 
 export function networkRoutes(s: CloudServices, network: NetworkRuntime): AnyRoute[] {
@@ -74,33 +88,27 @@ export function networkRoutes(s: CloudServices, network: NetworkRuntime): AnyRou
         const now = s.now();
         const budget = network.batches.take(caller.activationId, 1, now.getTime());
         if (!budget.ok) throw rateLimited(`this machine sent more than ${budget.limit} batches in a minute`, budget.retryAfterSeconds);
-        let outcome;
-        try {
-          outcome = await s.store.transaction(async (tx) => {
+        // Consent first (nothing is decided about a batch that may not be stored), then the gate; the
+        // decision is recorded in the transaction that stores the batch.
+        const outcome = await s.gate.run(
+          'collecting telemetry',
+          async (tx) => {
             const consented = consentedCategories(await currentConsent(tx, caller.pseudonym));
             const missing = body.events.flatMap((e, i) => (consented.has(categoryOf(e)) ? [] : [{ i, category: categoryOf(e) }]));
-            if (missing.length > 0) return { missing } as const;
-            const gate = await network.gate.pass(tx, caller, 'telemetry.collect', request.ip, now, (entry) => appendAudit(tx, entry, now));
-            if (gate.decision.decision === 'deny') return { denied: gate.decision } as const;
-            const country = gate.locationSource === 'ip' ? (gate.subject.location ?? null) : null;
-            return { stored: await storeBatch(tx, body.events, { endpoint: caller.pseudonym, batchId: body.batch_id, country, receivedAt: now }), decision: gate.decision } as const;
-          });
-        } catch (e) {
-          network.gate.forget(caller, 'telemetry.collect'); // a decision written in the rolled-back transaction is gone
-          throw e;
-        }
-        if ('missing' in outcome) {
-          const { missing } = outcome;
-          const categories = [...new Set(missing.map((m) => m.category))];
-          const details = categories.map((c) => ({ path: `body.events.${missing.find((m) => m.category === c)!.i}.kind`, message: `no consent to share ${c}` }));
-          throw new HttpError(403, 'consent_required', `this machine has not consented to share ${categories.join(' and ')}; nothing was stored`, details, {}, { categories });
-        }
-        if ('denied' in outcome) throw deniedError(outcome.denied, 'collecting telemetry');
+            if (missing.length > 0) throw consentRequired(missing);
+            return [buildNetworkRequest(caller, 'telemetry.collect', request.ip)];
+          },
+          async (tx, [gate]) => {
+            const country = gate!.locationSource === 'ip' ? (gate!.subject.location ?? null) : null;
+            return { stored: await storeBatch(tx, body.events, { endpoint: caller.pseudonym, batchId: body.batch_id, country, receivedAt: now }) };
+          },
+          { now },
+        );
         if (outcome.stored.status === 'conflict') {
           throw new HttpError(409, 'conflict', `batch ${body.batch_id} was already received with other content; a new batch needs a new batch_id`, [{ path: 'body.batch_id', message: 'reused for other content' }]);
         }
-        const notice = noticeOf(outcome.decision);
-        return { batch_id: body.batch_id, accepted: outcome.stored.accepted, duplicate: outcome.stored.status === 'duplicate', ...(notice ? { notices: [notice] } : {}) };
+        const { notices } = outcome;
+        return { batch_id: body.batch_id, accepted: outcome.stored.accepted, duplicate: outcome.stored.status === 'duplicate', ...(notices ? { notices } : {}) };
       },
     }),
     defineRoute({
@@ -114,14 +122,12 @@ export function networkRoutes(s: CloudServices, network: NetworkRuntime): AnyRou
       handler: async ({ body, principal, request }) => {
         const caller = await network.callerOf(principal);
         const now = s.now();
-        const gate = await network.gate.pass(s.store, caller, 'reputation.lookup', request.ip, now, (entry) => s.store.transaction((tx) => appendAudit(tx, entry, now)));
-        if (gate.decision.decision === 'deny') throw deniedError(gate.decision, 'looking up reputations');
+        const gate = await s.gate.check(buildNetworkRequest(caller, 'reputation.lookup', request.ip), 'looking up reputations', { now });
         const prefixes = [...new Set(body.prefixes)];
         const budget = network.lookups.take(caller.activationId, prefixes.reduce((sum, p) => sum + prefixCost(p), 0), now.getTime());
         if (!budget.ok) throw rateLimited(`look-ups are limited to ${budget.limit} prefixes an hour (a 4-byte prefix counts 1, shorter ones the 4-byte buckets they cover)`, budget.retryAfterSeconds);
         const results = await lookupBuckets(s.store, network.buckets, prefixes, s.config.networkDetectionQuorum);
-        const notice = noticeOf(gate.decision);
-        return { cache_seconds: s.config.networkLookupCacheSeconds, results, ...(notice ? { notices: [notice] } : {}) };
+        return { cache_seconds: s.config.networkLookupCacheSeconds, results, ...(gate.notice ? { notices: [gate.notice] } : {}) };
       },
     }),
     defineRoute({

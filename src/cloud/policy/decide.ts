@@ -17,6 +17,7 @@
  *   6. the highest version (only when the caller passes two versions of one rule).
  * No matching rule: allow, with `rule: null`.
  */
+import type { PolicyDecision } from '../../protocol/index.js';
 import type { PolicyAction, PolicyEffect, SubjectAttribute } from './actions.js';
 import { PolicyError } from './errors.js';
 import type { PolicyRule } from './rule.js';
@@ -30,20 +31,8 @@ export interface PolicySubject {
   product?: string;
 }
 
-export interface Decision {
-  decision: PolicyEffect;
-  action: PolicyAction;
-  /** The instant asked about, ISO 8601 UTC. */
-  at: string;
-  rule: { id: string; version: number } | null;
-  attribute: SubjectAttribute | null;
-  /** The deciding rule's jurisdiction (which may be wider than the subject's value). */
-  jurisdiction: string | null;
-  reason?: string;
-  reference?: string;
-  /** `fromUtc` of the deciding rule. */
-  since?: string;
-}
+/** A decision is the protocol's wire type: what the cloud answers is what it decided. */
+export type Decision = PolicyDecision;
 
 interface Candidate {
   rule: PolicyRule;

@@ -7,7 +7,6 @@ import { jurisdictionCode, idString, plainText } from '../http/schemas.js';
 import type { CloudServices } from '../services.js';
 import { POLICY_ACTIONS } from './actions.js';
 import { decide, type PolicySubject } from './decide.js';
-import { passGate } from './gate.js';
 import { ruleInputSchema, ruleSetSchema, toPolicyRule } from './rule.js';
 import { createRule, getRuleHistory, getRuleVersion, listRules, retireRule, updateRule, type RuleChangeOutcome } from './rule-store.js';
 import { timeline } from './timeline.js';
@@ -39,6 +38,7 @@ export function policyRoutes(s: CloudServices): AnyRoute[] {
     defineRoute({
       method: 'POST',
       url: '/v1/policy/rules',
+      changes: ['rules'],
       tag: 'policy',
       summary: 'Create a rule',
       roles: ['operator'],
@@ -49,6 +49,7 @@ export function policyRoutes(s: CloudServices): AnyRoute[] {
     defineRoute({
       method: 'POST',
       url: '/v1/policy/import',
+      changes: ['rules'],
       tag: 'policy',
       summary: 'Create every rule of a rule set, all or none',
       roles: ['operator'],
@@ -90,6 +91,7 @@ export function policyRoutes(s: CloudServices): AnyRoute[] {
     defineRoute({
       method: 'PUT',
       url: '/v1/policy/rules/:ruleId',
+      changes: ['rules'],
       tag: 'policy',
       summary: 'Replace a rule (adds a version)',
       roles: ['operator'],
@@ -100,6 +102,7 @@ export function policyRoutes(s: CloudServices): AnyRoute[] {
     defineRoute({
       method: 'DELETE',
       url: '/v1/policy/rules/:ruleId',
+      changes: ['rules'],
       tag: 'policy',
       summary: 'Retire a rule (its versions stay readable)',
       roles: ['operator'],
@@ -160,9 +163,7 @@ export function policyRoutes(s: CloudServices): AnyRoute[] {
         declared_location: jurisdictionCode.optional(),
       }),
       handler: async ({ body, principal, request }) => {
-        const outcome = await passGate(
-          s.store,
-          s.rules,
+        const outcome = await s.gate.pass(
           {
             action: body.action,
             actor: actorFor(principal, s.now()).name,
@@ -173,7 +174,7 @@ export function policyRoutes(s: CloudServices): AnyRoute[] {
             product: body.product,
             declaredLocation: body.declared_location,
           },
-          s.now(),
+          { now: s.now() },
         );
         return { ...outcome.decision, subject: outcome.subject, location_source: outcome.locationSource, audit_seq: outcome.auditSeq };
       },

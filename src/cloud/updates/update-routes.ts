@@ -6,11 +6,16 @@
  * release from uploaded sources (release-upload.ts; the same publication as the CLI's), refreshing
  * the timestamp and rotating a role's keys.
  *
- * An endpoint that presents its activation passes the jurisdiction policy (update-gate.ts) on
- * `metadata/timestamp.json` (action `update`) and on targets (`download`): a deny is 403
- * `policy_denied` with the decision and a signed notice; a notice delivers the file with the signed
- * notice in the `Vigil-Policy-Notice` header. Gated answers are private to the endpoint, and those
- * two routes answer `Vary: Authorization`, so no shared cache hands one caller's answer to another.
+ * An endpoint that presents its activation (`Authorization: Activation <id>.<secret>`) passes the
+ * policy gate (policy/gate.ts) on `metadata/timestamp.json` (action `update`, the file every update
+ * starts with) and on targets (`download`): a deny is 403 `policy_denied` with the decision and a
+ * signed notice; a notice delivers the file with the signed notice in the `Vigil-Policy-Notice`
+ * header. Decided on every request, recorded once per change of decision within the gate's window,
+ * so an update that fetches a timestamp and three targets writes at most two records, not four.
+ * Requests without an activation (mirrors, auditors, anyone) are not gated: the repository is
+ * public and static by design, and a rule binds the vendor's service, not copies others serve.
+ * Gated answers are private to the endpoint, and those two routes answer `Vary: Authorization`, so
+ * no shared cache hands one caller's answer to another.
  */
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -19,15 +24,15 @@ import { actorFor } from '../accounts/accounts.js';
 import type { Principal } from '../auth/roles.js';
 import { HttpError, notFound } from '../http/http-error.js';
 import { definePublicRoute, defineRoute, type AnyRoute } from '../http/route.js';
+import { POLICY_NOTICE_HEADER } from '../../protocol/index.js';
+import { getLicense } from '../licensing/licenses.js';
+import { buildActivationRequest, deniedError } from '../policy/index.js';
 import type { CloudServices } from '../services.js';
-import { deniedError } from '../licensing/license-gate.js';
 import type { KeyVault } from './key-vault.js';
-import { POLICY_NOTICE_HEADER } from './policy-notice.js';
 import { compileUploadedSources, MAX_REPORTED_PROBLEMS, RELEASE_BODY_LIMIT_BYTES, releaseUploadBody, SourceProblems, type ReleaseUpload } from './release-upload.js';
 import { readLogFile, readMetadataFile, readTargetFile, type RepositoryFile } from './repository-files.js';
 import { TUF_ROLES, type UpdateConfig } from './update-config.js';
 import { UpdateError } from './update-error.js';
-import { UpdateGate, type UpdateAction } from './update-gate.js';
 import { UpdateRepository } from './update-repository.js';
 import { listReleases } from './update-state.js';
 
@@ -36,6 +41,9 @@ export const MUTABLE_MAX_AGE_SECONDS = 30;
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 
 const fileParams = z.strictObject({ file: z.string().min(1).max(300) });
+
+/** The gated actions of update delivery. */
+export type UpdateAction = 'update' | 'download';
 
 /** The message of a refusal, per action ("... is not allowed (since ...): reason"). */
 const REFUSED: Record<UpdateAction, string> = { update: 'updating signatures', download: 'downloading signature databases' };
@@ -79,14 +87,11 @@ export interface UpdateRouteOptions {
   /** The update keys; without them the operator routes that sign are not offered. */
   vault?: KeyVault;
   config?: Partial<UpdateConfig>;
-  /** How long identical gate decisions are represented by their first audit record (ms); default UPDATE_DECISION_RECORD_MS. */
-  decisionRecordMs?: number;
   /** Largest body of `POST /v1/updates/releases`, in bytes; default RELEASE_BODY_LIMIT_BYTES (256 MiB). */
   releaseBodyLimitBytes?: number;
 }
 
 export function updateRoutes(s: CloudServices, options: UpdateRouteOptions = {}): AnyRoute[] {
-  const gate = new UpdateGate(s, options.decisionRecordMs);
   /**
    * Passes the gate when the caller presented an activation; true when the answer is gated. A deny
    * throws 403 policy_denied with the decision and the signed notice; a notice rides in a header.
@@ -94,12 +99,12 @@ export function updateRoutes(s: CloudServices, options: UpdateRouteOptions = {})
   const gateRequest = async (principal: Principal | null, action: UpdateAction, request: FastifyRequest, reply: FastifyReply): Promise<boolean> => {
     reply.header('vary', 'Authorization');
     if (!principal?.activation) return false;
-    const { decision, notice } = await gate.pass({ ...principal, activation: principal.activation }, action, request.ip);
-    if (decision.decision === 'deny') {
-      const refused = deniedError(decision, REFUSED[action]);
-      throw new HttpError(refused.statusCode, refused.code, refused.message, [], { 'cache-control': 'private, no-store', vary: 'Authorization' }, { ...refused.extra, notice });
-    }
-    if (notice) reply.header(POLICY_NOTICE_HEADER, Buffer.from(JSON.stringify(notice), 'utf8').toString('base64'));
+    const activation = principal.activation;
+    const license = await getLicense(s.store, activation.licenseId);
+    const who = { activationId: activation.id, tenantId: principal.tenantId, tenantCountry: principal.tenantCountry, product: license?.product };
+    const { decision, signedNotice } = await s.gate.pass({ ...buildActivationRequest(who, action, request.ip), noticeTo: activation.id });
+    if (decision.decision === 'deny') throw deniedError(decision, REFUSED[action], { headers: { 'cache-control': 'private, no-store', vary: 'Authorization' }, notice: signedNotice });
+    if (signedNotice) reply.header(POLICY_NOTICE_HEADER, Buffer.from(JSON.stringify(signedNotice), 'utf8').toString('base64'));
     return true;
   };
   const routes: AnyRoute[] = [

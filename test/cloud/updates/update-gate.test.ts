@@ -7,7 +7,7 @@ import { verify } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
 import { canonicalJson, importPublicKeyPem, publicKeyId } from '../../../src/protocol/index.js';
-import { POLICY_NOTICE_SIGNATURE_PREFIX } from '../../../src/cloud/updates/index.js';
+import { POLICY_NOTICE_SIGNATURE_PREFIX } from '../../../src/protocol/index.js';
 import { describeStores } from '../harness.js';
 import { IP, startNetworkCloud, type Machine } from '../network-harness.js';
 import { checkRepository } from './repository-check.js';
