@@ -5,11 +5,11 @@
  */
 import { stat } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { WATCH_DEBOUNCE_MS, WatchSession } from '../agent/index.js';
+import { pathFilterOf, scannerOptionsOf, WATCH_DEBOUNCE_MS, WatchSession, type ScanSettings } from '../agent/index.js';
 import { createScanner, formatProblem, openDatabase } from '../engine/index.js';
 import { EXIT_CLEAN, EXIT_FOUND, reportError, UsageError } from './exit-codes.js';
 import { ScanReport } from './scan-report.js';
-import { addCacheOptions, addMatchOptions, cacheSetting, collect, formatQuarantined, openQuarantineForScan, parseScanSettings, reportSettings, type ScanOptionFlags, type ScanSettings } from './scan-options.js';
+import { addCacheOptions, addMatchOptions, cacheSetting, collect, formatQuarantined, openQuarantineForScan, parseScanSettings, reportSettings, type ScanOptionFlags } from './scan-options.js';
 
 interface WatchFlags extends ScanOptionFlags {
   debounce?: string;
@@ -22,7 +22,7 @@ export function registerWatchCommand(program: Command): void {
     .description('watch folders (recursively) and scan files as they are created or changed')
     .argument('<paths...>', 'folders to watch, with all their sub-folders')
     .option('-d, --database <path>', 'signature database file or folder (repeatable; default: built-in)', collect, []);
-  addMatchOptions(watch, {
+  addMatchOptions(watch, 'watch', {
     infected: 'print only infected files (and errors)',
     summary: 'do not print the summary when stopped',
     excludeDir: 'skip folders whose path matches, and all below them (repeatable)',
@@ -51,7 +51,7 @@ async function runWatch(paths: string[], flags: WatchFlags): Promise<number> {
   let settings: ScanSettings;
   let debounceMs = WATCH_DEBOUNCE_MS;
   try {
-    settings = parseScanSettings(flags);
+    settings = parseScanSettings(flags, 'watch');
     if (flags.debounce !== undefined) {
       debounceMs = Number(flags.debounce);
       if (!Number.isInteger(debounceMs) || debounceMs < 0 || debounceMs > 60_000) throw new UsageError(`--debounce: expected milliseconds from 0 to 60000, got '${flags.debounce}'`);
@@ -75,7 +75,7 @@ async function runWatch(paths: string[], flags: WatchFlags): Promise<number> {
   try {
     const opened = openDatabase(flags.database, cacheSetting(flags));
     for (const w of opened.compiled ? opened.warnings : []) process.stderr.write(`${formatProblem(w)}\n`);
-    scanner = await createScanner({ image: opened.bytes, allMatch: flags.allmatch ?? false, limits: settings.limits });
+    scanner = await createScanner(scannerOptionsOf(settings, opened.bytes));
   } catch (e) {
     return reportError(e);
   }
@@ -87,7 +87,7 @@ async function runWatch(paths: string[], flags: WatchFlags): Promise<number> {
   const session = new WatchSession({
     roots: paths,
     scanner,
-    filter: settings.filter,
+    filter: pathFilterOf(settings),
     debounceMs,
     ...(quarantine ? { quarantine } : {}),
     onResult: (path, result) => report.result(path, result),
