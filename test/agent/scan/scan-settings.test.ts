@@ -1,5 +1,7 @@
 // One settings type from three front ends (CLI flags, clamd.conf, the library's options), and the
 // one table that says what each setting is called on each: complete, and honoured everywhere.
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import {
@@ -155,6 +157,21 @@ describe('the builders', () => {
       // And back: the scanner is created with what the settings say.
       const back = scannerOptionsOf(s, new Uint8Array(0)) as unknown as Record<string, Record<string, unknown> | unknown>;
       expect(tail === undefined ? back[head!] : (back[head!] as Record<string, unknown>)[tail], e.library).toEqual(expected);
+    }
+  });
+});
+
+describe('the user docs', () => {
+  it('show every flag and directive of the table: docs/cli.md the list, docs/daemon.md the directives', () => {
+    const cli = readFileSync(resolve(__dirname, '../../../docs/cli.md'), 'utf8');
+    const daemon = readFileSync(resolve(__dirname, '../../../docs/daemon.md'), 'utf8');
+    for (const e of SCAN_SETTING_TABLE) {
+      if (!isUnsupported(e.cli)) expect(cli, e.cli.flag).toContain(`\`${e.cli.flag.split(' <')[0]}`);
+      if (!isUnsupported(e.clamd)) {
+        expect(cli, e.clamd.directive).toContain(`\`${e.clamd.directive}\``);
+        expect(daemon, e.clamd.directive).toContain(`\`${e.clamd.directive}\``);
+      }
+      if (!isUnsupported(e.library)) expect(cli, e.library).toContain(`\`${e.library}\``);
     }
   });
 });
