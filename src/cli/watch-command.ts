@@ -5,8 +5,8 @@
  */
 import { stat } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { pathFilterOf, scannerOptionsOf, WATCH_DEBOUNCE_MS, WatchSession, type ScanSettings } from '../agent/index.js';
-import { createScanner, formatProblem, openDatabase } from '../engine/index.js';
+import { pathFilterOf, ScanJob, WATCH_DEBOUNCE_MS, WatchSession, type ScanSettings } from '../agent/index.js';
+import { formatProblem, openDatabase } from '../engine/index.js';
 import { EXIT_CLEAN, EXIT_FOUND, reportError, UsageError } from './exit-codes.js';
 import { ScanReport } from './scan-report.js';
 import { addCacheOptions, addMatchOptions, cacheSetting, collect, formatQuarantined, openQuarantineForScan, parseScanSettings, reportSettings, type ScanOptionFlags } from './scan-options.js';
@@ -71,22 +71,22 @@ async function runWatch(paths: string[], flags: WatchFlags): Promise<number> {
 
   const quarantine = flags.moveToQuarantine ? openQuarantineForScan(flags.agentDir) : undefined;
   if (typeof quarantine === 'number') return quarantine;
-  let scanner;
+  let job: ScanJob;
   try {
     const opened = openDatabase(flags.database, cacheSetting(flags));
     for (const w of opened.compiled ? opened.warnings : []) process.stderr.write(`${formatProblem(w)}\n`);
-    scanner = await createScanner(scannerOptionsOf(settings, opened.bytes));
+    job = await ScanJob.start({ image: opened.bytes, settings, workers: 0 });
   } catch (e) {
     return reportError(e);
   }
 
   const write = (line: string) => process.stdout.write(`${line}\n`);
   const report = new ScanReport(reportSettings(flags, write), started);
-  report.knownSignatures = scanner.database.info().knownSignatures;
+  report.knownSignatures = job.scanner.database.info().knownSignatures;
   let quarantined = 0;
   const session = new WatchSession({
     roots: paths,
-    scanner,
+    job,
     filter: pathFilterOf(settings),
     debounceMs,
     ...(quarantine ? { quarantine } : {}),
@@ -115,7 +115,7 @@ async function runWatch(paths: string[], flags: WatchFlags): Promise<number> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     await session.stop();
-    await scanner.close();
+    await job.close();
   }
   if (flags.summary) write(watchSummary(report, quarantined, started, flags.json ?? false));
   return report.infected > 0 ? EXIT_FOUND : EXIT_CLEAN;

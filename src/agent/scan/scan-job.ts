@@ -1,8 +1,9 @@
 /**
  * One scan of files and folders, without the printing: the walk (file-walker.ts), the choice of
  * the worker pool or the calling thread for each file (pool-choice.ts), and the results as a
- * stream in walk order. `vigil scan` consumes it and prints; the daemon and `vigil watch` build
- * their scanners from the same settings (scannerOptionsOf) and the same pool rule.
+ * stream in walk order. `vigil scan` consumes it and prints; `vigil watch` scans each changed file
+ * through it (scanFile); the daemon builds its scanners from the same settings (scannerOptionsOf)
+ * and sends files to its pool by the same rule (scansInPool).
  *
  * With a pool, files are handed to it as the walk finds them, at most IN_FLIGHT_PER_WORKER per
  * thread ahead of the oldest result not yet taken, so memory stays bounded on any tree.
@@ -62,9 +63,12 @@ export class ScanJob {
     while (pending.length > 0) yield await settle(pending.shift()!);
   }
 
-  /** Scans one file on the pool or here, by its size; a file that cannot be read is an outcome, not a throw. */
-  scanFile(path: string, size: number): Promise<PoolTaskResult> {
-    if (this.pool && scansInPool(size, this.workers)) return this.pool.scanFile(path);
+  /**
+   * Scans one file on the pool or here, by its size (a file of unknown size is scanned here); a
+   * file that cannot be read is an outcome, not a throw.
+   */
+  scanFile(path: string, size?: number): Promise<PoolTaskResult> {
+    if (this.pool && size !== undefined && scansInPool(size, this.workers)) return this.pool.scanFile(path);
     return this.scanHere(path);
   }
 
