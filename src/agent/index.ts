@@ -36,8 +36,15 @@ export { CLOUD_DETECTION_NAME, ScanNetwork, describeStop, startScanNetwork, type
 export { DEFAULT_SYNC_TIMEOUT_MS, QUEUE_MAX_EVENTS_RANGE, disableNetwork, enableNetwork, networkStatus, syncNetwork } from './network/network-control.js';
 export type { DisableOutcome, EnableOutcome, EnableRequest, NetworkStatus, SyncRequest } from './network/network-control.js';
 export * from './quarantine/index.js';
-export * from './watch/index.js';
+export { NO_FILTER, skipsFile, skipsFolder, TreeWatcher, WATCH_DEBOUNCE_MS, WATCH_MAX_DELAY_MS, WATCH_SCAN_CONCURRENCY, WATCH_START_SLACK_MS, WatchSession } from './watch/index.js';
+export type { PathFilter, TreeWatcherOptions, WatchSessionOptions, WatchStop } from './watch/index.js';
+export { alertsOf, defaultScanSettings, limitsOf, pathFilterOf, scannerOptionsOf, type ScanSettings, type SettableLimits, type SymlinkLevel } from './scan/index.js';
+export { clamdScanDirectives, cliEntries, isUnsupported, SCAN_SETTING_TABLE, type CliFront, type CommandName, type SettingEntry, type SettingValue, type Unsupported } from './scan/index.js';
+export { scanSettingsFromClamdConfig, scanSettingsFromFlags, scanSettingsFromLibraryOptions, type InvalidFlag, type LibraryScanOptions } from './scan/index.js';
+export { IN_FLIGHT_PER_WORKER, POOL_MIN_FILE_SIZE, ScanJob, scansInPool, walk, wantsPool, type ScanJobEvent, type ScanJobOptions, type WalkEvent, type WalkOptions, type WalkSettings } from './scan/index.js';
 export { ClamdClient, ClamdError, readScanReply, type ClamdClientOptions, type ClamdErrorCode, type RemoteScanResult } from './clamd-client.js';
-export * from './daemon/index.js';
+export { ClamdDaemon, COMMAND_MAX_BYTES, DaemonError, DaemonLog, DEFAULT_TCP_ADDRESS, DEFAULT_TCP_PORT, defaultSettings, formatConfigProblem, frameCommand, parseClamdConfig, parseCommand } from './daemon/index.js';
+export { readClamdConfig, REPLY, settingsFromClamdConfig, SHUTDOWN_GRACE_MS, SUPPORTED_OPTIONS, UNSUPPORTED_OPTIONS } from './daemon/index.js';
+export type { ClamdConfig, ConfigProblem, DaemonErrorCode, DaemonLogOptions, DaemonSettings, DaemonStartOptions, ListenAddress, OptionValue } from './daemon/index.js';
 export * from './auditor/index.js';
 export * from './update/index.js';

@@ -18,6 +18,7 @@ import {
 } from '../agent/index.js';
 import { defaultWorkerCount } from '../engine/index.js';
 import { EXIT_CLEAN, EXIT_ERROR, reportError, UsageError } from './exit-codes.js';
+import { addScanSettingOptions, parseScanSettings } from './scan-options.js';
 import { parseSize } from './sizes.js';
 import { vigilVersion } from './version.js';
 
@@ -35,8 +36,6 @@ interface DaemonFlags {
   idleTimeout?: string;
   commandReadTimeout?: string;
   readTimeout?: string;
-  maxFilesize?: string;
-  maxScansize?: string;
   logFile?: string;
   logTime?: boolean;
   verbose?: boolean;
@@ -56,7 +55,7 @@ function integer(text: string, option: string, min: number, max: number): number
 }
 
 export function registerDaemonCommand(program: Command): void {
-  program
+  const daemon = program
     .command('daemon')
     .description('run a clamd-compatible scanning daemon (TCP and/or Unix socket; clamd.conf accepted)')
     .option('-c, --config-file <file>', 'read this clamd.conf (clamd option names and syntax)')
@@ -71,9 +70,9 @@ export function registerDaemonCommand(program: Command): void {
     .option('--max-connection-queue-length <n>', 'listen backlog (MaxConnectionQueueLength; default 200)')
     .option('--idle-timeout <seconds>', 'stop worker threads idle this long (IdleTimeout; default 30)')
     .option('--command-read-timeout <seconds>', 'time for a client to send its command (CommandReadTimeout; default 30)')
-    .option('--read-timeout <seconds>', 'time a client may pause in a stream or session (ReadTimeout; default 120)')
-    .option('--max-filesize <size>', 'larger files are reported OK unscanned, as clamd does (MaxFileSize; default 100M)')
-    .option('--max-scansize <size>', 'bytes of one input that are matched (MaxScanSize; default 400M)')
+    .option('--read-timeout <seconds>', 'time a client may pause in a stream or session (ReadTimeout; default 120)');
+  // The scan settings (limits, alerts) as scan and watch take them; files above --max-filesize are reported OK unscanned, as clamd does.
+  addScanSettingOptions(daemon, 'daemon')
     .option('--log-file <file>', 'append the log here instead of standard error (LogFile)')
     .option('--log-time', 'prefix log lines with the time (LogTime)')
     .option('-v, --verbose', 'log every command and database warning (LogVerbose)')
@@ -111,8 +110,7 @@ function buildSettings(flags: DaemonFlags): { settings: DaemonSettings; warnings
   if (flags.idleTimeout !== undefined) s.idleTimeoutMs = integer(flags.idleTimeout, '--idle-timeout', 1, 86_400) * 1000;
   if (flags.commandReadTimeout !== undefined) s.commandReadTimeoutMs = integer(flags.commandReadTimeout, '--command-read-timeout', 1, 86_400) * 1000;
   if (flags.readTimeout !== undefined) s.readTimeoutMs = integer(flags.readTimeout, '--read-timeout', 1, 86_400) * 1000;
-  if (flags.maxFilesize !== undefined) s.maxFileSize = parseSize(flags.maxFilesize, '--max-filesize');
-  if (flags.maxScansize !== undefined) s.maxScanSize = parseSize(flags.maxScansize, '--max-scansize');
+  Object.assign(s, parseScanSettings(flags, 'daemon', s));
   if (flags.logFile !== undefined) s.logFile = flags.logFile;
   if (flags.logTime) s.logTime = true;
   if (flags.verbose) s.logVerbose = true;

@@ -1,20 +1,19 @@
-/** `vigil scan`: clamscan's options and output, plus --json, a progress bar and a worker pool. */
+/**
+ * `vigil scan`: clamscan's options and output, plus --json, a progress bar and a worker pool. The
+ * scan itself (walk, pool, results) is the agent's ScanJob; this file parses flags and prints.
+ */
 import { createHash } from 'node:crypto';
-import { stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { MultiBar, Presets, type SingleBar } from 'cli-progress';
-import { agentDirPath, CLOUD_DETECTION_NAME, DEFAULT_CLOUD_TIMEOUT_MS, LOOKUP_MAX_PREFIXES, startScanNetwork, type ScanNetwork } from '../agent/index.js';
-import { createScanner, defaultWorkerCount, formatProblem, openDatabase, ScanPool, type PoolTaskResult, type ScanResult } from '../engine/index.js';
+import { agentDirPath, CLOUD_DETECTION_NAME, DEFAULT_CLOUD_TIMEOUT_MS, LOOKUP_MAX_PREFIXES, ScanJob, startScanNetwork, wantsPool, type ScanJobEvent, type ScanNetwork, type ScanSettings, type WalkEvent } from '../agent/index.js';
+import { defaultWorkerCount, formatProblem, openDatabase, type ScanResult } from '../engine/index.js';
 import { EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND, reportError, UsageError } from './exit-codes.js';
-import { walk, type WalkEvent, type WalkOptions } from './file-walker.js';
 import { ScanReport } from './scan-report.js';
-import { addCacheOptions, addMatchOptions, cacheSetting, collect, formatQuarantined, openQuarantineForScan, parseScanSettings, reportSettings, type ScanOptionFlags, type ScanSettings } from './scan-options.js';
+import { addCacheOptions, addMatchOptions, cacheSetting, collect, formatQuarantined, openQuarantineForScan, parseScanSettings, reportSettings, type ScanOptionFlags } from './scan-options.js';
 import { vigilVersion } from './version.js';
 
 interface ScanFlags extends ScanOptionFlags {
   recursive?: boolean;
-  followDirSymlinks: string;
-  followFileSymlinks: string;
   jobs?: string;
   progress: boolean;
   verbose?: boolean;
@@ -22,17 +21,6 @@ interface ScanFlags extends ScanOptionFlags {
   cloud: boolean;
   cloudTimeout?: string;
   quarantine?: boolean;
-  alertExceedsMax?: boolean;
-  alertEncrypted?: boolean;
-  heuristicAlerts: boolean;
-}
-
-/** Files below this size are scanned on the main thread even when a worker pool runs. */
-const POOL_MIN_FILE_SIZE = 256 * 1024;
-
-function symlinkLevel(v: string, option: string): 0 | 1 | 2 {
-  if (v !== '0' && v !== '1' && v !== '2') throw new UsageError(`${option}: expected 0, 1 or 2, got '${v}'`);
-  return Number(v) as 0 | 1 | 2;
 }
 
 export function registerScanCommand(program: Command): void {
@@ -42,16 +30,11 @@ export function registerScanCommand(program: Command): void {
     .argument('[paths...]', "files or folders to scan, '-' for standard input (default: the current folder)")
     .option('-d, --database <path>', 'signature database file or folder: ClamAV sources or a compiled image (repeatable; default: built-in)', collect, [])
     .option('-r, --recursive', 'scan sub-folders');
-  addMatchOptions(scan, {
+  addMatchOptions(scan, 'scan', {
     infected: 'print only infected files (and errors on stderr)',
     summary: 'do not print the summary at the end',
     excludeDir: 'skip folders whose path matches (repeatable)',
   })
-    .option('--follow-dir-symlinks <n>', '0 never, 1 on the command line, 2 always', '1')
-    .option('--follow-file-symlinks <n>', '0 never, 1 on the command line, 2 always', '1')
-    .option('--alert-exceeds-max', 'report a file that a limit (--max-*) stopped from being scanned completely as Heuristics.Limits.Exceeded.<Limit> FOUND')
-    .option('--alert-encrypted', 'report an encrypted archive entry as Heuristics.Encrypted.Zip FOUND')
-    .option('--no-heuristic-alerts', 'do not report heuristic detections such as Heuristics.Zip.OverlappingFiles')
     .option('--json', 'one JSON object per line for each file (findings inside archives name the path within: a.zip//docs/b.exe), then a summary object')
     .option('-j, --jobs <n>', `worker threads for folders and file lists (default ${defaultWorkerCount()})`)
     .option('--no-progress', 'no progress bar (it is shown on stderr only when stderr is a terminal)');
@@ -69,16 +52,11 @@ export function registerScanCommand(program: Command): void {
 
 async function runScan(paths: string[], flags: ScanFlags): Promise<number> {
   const started = new Date();
-  let walkOpts: WalkOptions;
-  let limits: ScanSettings['limits'];
+  let settings: ScanSettings;
   let jobs: number;
   let cloudTimeoutMs = DEFAULT_CLOUD_TIMEOUT_MS;
   try {
-    const followDirSymlinks = symlinkLevel(flags.followDirSymlinks, '--follow-dir-symlinks');
-    const followFileSymlinks = symlinkLevel(flags.followFileSymlinks, '--follow-file-symlinks');
-    const settings = parseScanSettings(flags);
-    walkOpts = { recursive: flags.recursive ?? false, followDirSymlinks, followFileSymlinks, ...settings.filter };
-    limits = settings.limits;
+    settings = parseScanSettings(flags, 'scan');
     jobs = flags.jobs === undefined ? defaultWorkerCount() : Number(flags.jobs);
     if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) throw new UsageError(`--jobs: expected a number from 1 to 64, got '${flags.jobs}'`);
     if (flags.cloudTimeout !== undefined) {
@@ -91,7 +69,7 @@ async function runScan(paths: string[], flags: ScanFlags): Promise<number> {
   if (paths.length === 0) paths = ['.'];
   const useStdin = paths.includes('-');
   const targets = paths.filter((p) => p !== '-');
-  const usePool = jobs > 1 && (targets.length > 1 || (await anyDirectory(targets)));
+  const usePool = await wantsPool(targets, jobs);
 
   let opened;
   try {
@@ -159,19 +137,52 @@ async function runScan(paths: string[], flags: ScanFlags): Promise<number> {
       }
     }
   };
-  const alerts = { exceedsMax: flags.alertExceedsMax ?? false, encrypted: flags.alertEncrypted ?? false, heuristics: flags.heuristicAlerts };
-  const scanner = await createScanner({ image: opened.bytes, allMatch: flags.allmatch ?? false, limits, alerts });
-  const pool = usePool ? new ScanPool({ image: opened.bytes, allMatch: flags.allmatch ?? false, limits: scanner.limits, alerts: scanner.alerts }, jobs) : null;
+  const job = await ScanJob.start({ image: opened.bytes, settings, workers: usePool ? jobs : 0 });
+
+  const handle = async (ev: ScanJobEvent) => {
+    switch (ev.kind) {
+      case 'directory':
+        report.directories++;
+        return;
+      case 'empty':
+        report.note(ev.path, 'Empty file');
+        return;
+      case 'excluded':
+        report.note(ev.path, 'Excluded');
+        return;
+      case 'symlink':
+        report.note(ev.path, 'Symbolic link');
+        return;
+      case 'missing':
+        process.stderr.write(`${ev.path}: ${ev.reason}\nWARNING: ${ev.path}: Can't access file\n`);
+        report.errors++;
+        return;
+      case 'error':
+        report.error(ev.path, ev.reason);
+        return;
+      case 'file': {
+        const outcome = ev.outcome;
+        if (outcome.ok) {
+          if (!network?.add(ev.path, outcome.result)) {
+            report.result(ev.path, outcome.result as ScanResult);
+            if (outcome.result.infected) quarantineFile(ev.path, outcome.result.findings.map((x) => x.signature));
+          }
+          if (network && network.pending >= LOOKUP_MAX_PREFIXES) await reportCloud();
+        } else report.error(ev.path, outcome.code === 'EACCES' || outcome.code === 'EPERM' ? 'Access denied' : `Can't read file (${outcome.code})`);
+        if (bar) bar.increment(ev.size, { files: report.files, mb: (report.bytesRead / 1048576).toFixed(1) });
+      }
+    }
+  };
 
   try {
     if (useStdin) {
       try {
-        report.result('stdin', await scanner.scanStream(process.stdin, { path: 'stdin' }));
+        report.result('stdin', await job.scanStream(process.stdin, 'stdin'));
       } catch (e) {
         report.error('stdin', (e as Error).message);
       }
     }
-    let events: AsyncIterable<WalkEvent> | WalkEvent[] = walk(targets, walkOpts);
+    let events: AsyncIterable<WalkEvent> | WalkEvent[] = job.walk(targets, flags.recursive ?? false);
     if (showProgress) {
       const all: WalkEvent[] = [];
       for await (const ev of events) all.push(ev);
@@ -180,81 +191,14 @@ async function runScan(paths: string[], flags: ScanFlags): Promise<number> {
       multibar = new MultiBar({ stream: process.stderr, format: ' {bar} {percentage}% | {files} files | {mb}/{totalMb} MB | ETA {eta}s', hideCursor: true, clearOnComplete: true }, Presets.shades_classic);
       bar = multibar.create(Math.max(total, 1), 0, { files: 0, mb: '0.0', totalMb: (total / 1048576).toFixed(1) });
     }
-    const pending: { ev: WalkEvent; promise: Promise<PoolTaskResult> | null }[] = [];
-    const maxInFlight = jobs * 8;
-    const settle = async () => {
-      const head = pending.shift()!;
-      await handle(head.ev, head.promise);
-    };
-    const handle = async (ev: WalkEvent, promise: Promise<PoolTaskResult> | null) => {
-      switch (ev.kind) {
-        case 'directory':
-          report.directories++;
-          return;
-        case 'empty':
-          report.note(ev.path, 'Empty file');
-          return;
-        case 'excluded':
-          report.note(ev.path, 'Excluded');
-          return;
-        case 'symlink':
-          report.note(ev.path, 'Symbolic link');
-          return;
-        case 'missing':
-          process.stderr.write(`${ev.path}: ${ev.reason}\nWARNING: ${ev.path}: Can't access file\n`);
-          report.errors++;
-          return;
-        case 'error':
-          report.error(ev.path, ev.reason);
-          return;
-        case 'file': {
-          const outcome = await (promise ?? scanHere(ev.path));
-          if (outcome.ok) {
-            if (!network?.add(ev.path, outcome.result)) {
-              report.result(ev.path, outcome.result as ScanResult);
-              if (outcome.result.infected) quarantineFile(ev.path, outcome.result.findings.map((x) => x.signature));
-            }
-            if (network && network.pending >= LOOKUP_MAX_PREFIXES) await reportCloud();
-          } else report.error(ev.path, outcome.code === 'EACCES' || outcome.code === 'EPERM' ? 'Access denied' : `Can't read file (${outcome.code})`);
-          if (bar) bar.increment(ev.size, { files: report.files, mb: (report.bytesRead / 1048576).toFixed(1) });
-        }
-      }
-    };
-    // Small files are scanned here: handing them to a worker costs more than scanning them.
-    const scanHere = async (path: string): Promise<PoolTaskResult> => {
-      try {
-        return { ok: true, result: await scanner.scanFile(path) };
-      } catch (e) {
-        return { ok: false, code: (e as NodeJS.ErrnoException).code ?? 'EIO', message: (e as Error).message };
-      }
-    };
-    for await (const ev of events) {
-      const promise = pool && ev.kind === 'file' ? (ev.size < POOL_MIN_FILE_SIZE ? scanHere(ev.path) : pool.scanFile(ev.path)) : null;
-      if (pool) {
-        pending.push({ ev, promise });
-        if (pending.length >= maxInFlight) await settle();
-      } else await handle(ev, null);
-    }
-    while (pending.length > 0) await settle();
+    for await (const ev of job.scan(events)) await handle(ev);
     await reportCloud();
   } finally {
     multibar?.stop();
-    await pool?.close();
-    await scanner.close();
+    await job.close();
     if (network) for (const notice of (await network.finish()).notices) process.stderr.write(`${notice}\n`);
   }
   if (flags.summary) process.stdout.write(`${report.summary(`vigil ${vigilVersion()}`)}\n`);
   if (flags.summary && quarantine && !flags.json) process.stdout.write(`Quarantined files: ${quarantined}\n`);
   return report.infected > 0 ? EXIT_FOUND : report.errors > 0 ? EXIT_ERROR : EXIT_CLEAN;
-}
-
-async function anyDirectory(paths: string[]): Promise<boolean> {
-  for (const p of paths) {
-    try {
-      if ((await stat(p)).isDirectory()) return true;
-    } catch {
-      // reported by the walk
-    }
-  }
-  return false;
 }

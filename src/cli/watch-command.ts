@@ -5,11 +5,11 @@
  */
 import { stat } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { WATCH_DEBOUNCE_MS, WatchSession } from '../agent/index.js';
-import { createScanner, formatProblem, openDatabase } from '../engine/index.js';
+import { pathFilterOf, ScanJob, WATCH_DEBOUNCE_MS, WatchSession, type ScanSettings } from '../agent/index.js';
+import { formatProblem, openDatabase } from '../engine/index.js';
 import { EXIT_CLEAN, EXIT_FOUND, reportError, UsageError } from './exit-codes.js';
 import { ScanReport } from './scan-report.js';
-import { addCacheOptions, addMatchOptions, cacheSetting, collect, formatQuarantined, openQuarantineForScan, parseScanSettings, reportSettings, type ScanOptionFlags, type ScanSettings } from './scan-options.js';
+import { addCacheOptions, addMatchOptions, cacheSetting, collect, formatQuarantined, openQuarantineForScan, parseScanSettings, reportSettings, type ScanOptionFlags } from './scan-options.js';
 
 interface WatchFlags extends ScanOptionFlags {
   debounce?: string;
@@ -22,7 +22,7 @@ export function registerWatchCommand(program: Command): void {
     .description('watch folders (recursively) and scan files as they are created or changed')
     .argument('<paths...>', 'folders to watch, with all their sub-folders')
     .option('-d, --database <path>', 'signature database file or folder (repeatable; default: built-in)', collect, []);
-  addMatchOptions(watch, {
+  addMatchOptions(watch, 'watch', {
     infected: 'print only infected files (and errors)',
     summary: 'do not print the summary when stopped',
     excludeDir: 'skip folders whose path matches, and all below them (repeatable)',
@@ -51,7 +51,7 @@ async function runWatch(paths: string[], flags: WatchFlags): Promise<number> {
   let settings: ScanSettings;
   let debounceMs = WATCH_DEBOUNCE_MS;
   try {
-    settings = parseScanSettings(flags);
+    settings = parseScanSettings(flags, 'watch');
     if (flags.debounce !== undefined) {
       debounceMs = Number(flags.debounce);
       if (!Number.isInteger(debounceMs) || debounceMs < 0 || debounceMs > 60_000) throw new UsageError(`--debounce: expected milliseconds from 0 to 60000, got '${flags.debounce}'`);
@@ -71,23 +71,23 @@ async function runWatch(paths: string[], flags: WatchFlags): Promise<number> {
 
   const quarantine = flags.moveToQuarantine ? openQuarantineForScan(flags.agentDir) : undefined;
   if (typeof quarantine === 'number') return quarantine;
-  let scanner;
+  let job: ScanJob;
   try {
     const opened = openDatabase(flags.database, cacheSetting(flags));
     for (const w of opened.compiled ? opened.warnings : []) process.stderr.write(`${formatProblem(w)}\n`);
-    scanner = await createScanner({ image: opened.bytes, allMatch: flags.allmatch ?? false, limits: settings.limits });
+    job = await ScanJob.start({ image: opened.bytes, settings, workers: 0 });
   } catch (e) {
     return reportError(e);
   }
 
   const write = (line: string) => process.stdout.write(`${line}\n`);
   const report = new ScanReport(reportSettings(flags, write), started);
-  report.knownSignatures = scanner.database.info().knownSignatures;
+  report.knownSignatures = job.scanner.database.info().knownSignatures;
   let quarantined = 0;
   const session = new WatchSession({
     roots: paths,
-    scanner,
-    filter: settings.filter,
+    job,
+    filter: pathFilterOf(settings),
     debounceMs,
     ...(quarantine ? { quarantine } : {}),
     onResult: (path, result) => report.result(path, result),
@@ -115,7 +115,7 @@ async function runWatch(paths: string[], flags: WatchFlags): Promise<number> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     await session.stop();
-    await scanner.close();
+    await job.close();
   }
   if (flags.summary) write(watchSummary(report, quarantined, started, flags.json ?? false));
   return report.infected > 0 ? EXIT_FOUND : EXIT_CLEAN;

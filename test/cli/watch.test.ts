@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { VIGIL_ENTRY, vigilQ } from '../agent/quarantine/cli-entry.js';
 import { EICAR, tempDir } from '../helpers/cli.js';
+import { buildTar, buildZip, gzip } from '../engine/containers/samples.js';
 
 const tmp = tempDir('vigil-watch-cli-');
 afterAll(() => tmp.cleanup());
@@ -198,6 +199,18 @@ describe('vigil watch', () => {
     expect(w.out()).not.toContain('old.com');
   }, 60_000);
 
+  it('honours the --alert-* options as vigil scan does', async () => {
+    const { dir, env } = caseDir();
+    const root = join(dir, 'w');
+    const w = await startWatch(['--debounce', '50', '--max-recursion', '2', '--alert-exceeds-max', '--alert-encrypted', root], env);
+    writeFileSync(join(root, 'files.tar.gz'), gzip(buildTar([{ name: 'docs/report.zip', data: buildZip([{ name: 'macro.bin', data: Buffer.from(EICAR) }]) }])));
+    writeFileSync(join(root, 'locked.zip'), buildZip([{ name: 'secret.bin', data: Buffer.from('hidden'), encrypted: true }]));
+    await w.waitFor((o) => o.includes('files.tar.gz: ') && o.includes('locked.zip: '), 20_000, 'both archives');
+    expect(await w.stop('SIGTERM')).toBe(1);
+    expect(w.out()).toContain(`${join(root, 'files.tar.gz')}: Heuristics.Limits.Exceeded.MaxRecursion FOUND\n`);
+    expect(w.out()).toContain(`${join(root, 'locked.zip')}: Heuristics.Encrypted.Zip FOUND\n`);
+  }, 60_000);
+
   it('refuses missing paths and files, and has --help', () => {
     const { dir, env } = caseDir();
     writeFileSync(join(dir, 'file'), 'x');
@@ -209,5 +222,6 @@ describe('vigil watch', () => {
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/^Usage: vigil watch \[options\] <paths\.\.\.>/);
     expect(help.stdout).toMatch(/--exclude-dir[\s\S]*--max-filesize[\s\S]*--move-to-quarantine/);
+    for (const flag of ['--alert-exceeds-max', '--alert-encrypted', '--no-heuristic-alerts', '--max-scantime', '--max-compression-ratio']) expect(help.stdout).toContain(flag);
   });
 });

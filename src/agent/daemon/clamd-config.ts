@@ -8,13 +8,17 @@
  * dropped; a name clamd does not know is an error, as clamd itself refuses to start on one.
  */
 import { readFileSync } from 'node:fs';
+import { clamdScanDirectives, type SettingValue } from '../scan/scan-setting-table.js';
 import { DaemonError, type ConfigProblem } from './daemon-error.js';
 
 export type OptionKind = 'bool' | 'number' | 'size' | 'string' | 'strings' | 'mode';
 export type OptionValue = boolean | number | string | string[];
 
-/** clamd options Vigil implements, and the kind of value each takes. */
-export const SUPPORTED_OPTIONS: Record<string, OptionKind> = {
+/** How a scan setting's value is written in clamd.conf. */
+const CLAMD_KIND: Record<SettingValue, OptionKind> = { size: 'size', count: 'number', bool: 'bool', regexes: 'strings', 'symlink-level': 'bool' };
+
+/** The daemon's own options (sockets, threads, timeouts, the log); scan settings come from the table. */
+const DAEMON_OPTIONS: Record<string, OptionKind> = {
   TCPSocket: 'number',
   TCPAddr: 'strings',
   LocalSocket: 'string',
@@ -29,14 +33,7 @@ export const SUPPORTED_OPTIONS: Record<string, OptionKind> = {
   ReadTimeout: 'number',
   SendBufTimeout: 'number',
   DatabaseDirectory: 'string',
-  MaxScanSize: 'size',
-  MaxFileSize: 'size',
-  MaxRecursion: 'number',
-  MaxFiles: 'number',
   MaxDirectoryRecursion: 'number',
-  FollowDirectorySymlinks: 'bool',
-  FollowFileSymlinks: 'bool',
-  ExcludePath: 'strings',
   Foreground: 'bool',
   LogFile: 'string',
   LogTime: 'bool',
@@ -53,18 +50,28 @@ export const SUPPORTED_OPTIONS: Record<string, OptionKind> = {
 };
 
 /**
+ * clamd options Vigil implements, and the kind of value each takes: the daemon's own, and every
+ * directive of the scan setting table (src/agent/scan/scan-setting-table.ts), so that whatever
+ * the engine implements is honoured by the daemon too.
+ */
+export const SUPPORTED_OPTIONS: Record<string, OptionKind> = {
+  ...DAEMON_OPTIONS,
+  ...Object.fromEntries([...clamdScanDirectives()].map(([name, value]) => [name, CLAMD_KIND[value]])),
+};
+
+/**
  * Options that clamd (1.4, and older releases whose names Debian's clamd.conf still carries)
  * knows and Vigil does not implement: accepted, and named in a warning at start.
  */
 export const UNSUPPORTED_OPTIONS: readonly string[] = [
-  'AlertBrokenExecutables', 'AlertBrokenMedia', 'AlertEncrypted', 'AlertEncryptedArchive', 'AlertEncryptedDoc',
-  'AlertExceedsMax', 'AlertOLE2Macros', 'AlertPartitionIntersection', 'AlertPhishingCloak', 'AlertPhishingSSLMismatch',
+  'AlertBrokenExecutables', 'AlertBrokenMedia', 'AlertEncryptedArchive', 'AlertEncryptedDoc',
+  'AlertOLE2Macros', 'AlertPartitionIntersection', 'AlertPhishingCloak', 'AlertPhishingSSLMismatch',
   'AlgorithmicDetection', 'AllowAllMatchScan', 'AllowSupplementaryGroups', 'ArchiveBlockEncrypted', 'Bytecode', 'BytecodeMode',
   'BytecodeSecurity', 'BytecodeTimeout', 'BytecodeUnsigned', 'CrossFilesystems', 'Debug', 'DetectPUA', 'DisableCache',
   'DisableCertCheck', 'ExcludePUA', 'ExitOnOOM', 'ExtendedDetectionInfo', 'FailIfCvdOlderThan', 'ForceToDisk',
-  'GenerateMetadataJson', 'HeuristicAlerts', 'HeuristicScanPrecedence', 'IncludePUA', 'LeaveTemporaryFiles',
+  'GenerateMetadataJson', 'HeuristicScanPrecedence', 'IncludePUA', 'LeaveTemporaryFiles',
   'LocalSocketGroup', 'LogFacility', 'LogFileMaxSize', 'LogFileUnlock', 'LogRotate', 'LogSyslog', 'MaxEmbeddedPE',
-  'MaxHTMLNoTags', 'MaxHTMLNormalize', 'MaxIconsPE', 'MaxPartitions', 'MaxRecHWP3', 'MaxScanTime', 'MaxScriptNormalize',
+  'MaxHTMLNoTags', 'MaxHTMLNormalize', 'MaxIconsPE', 'MaxPartitions', 'MaxRecHWP3', 'MaxScriptNormalize',
   'MaxZipTypeRcg', 'OfficialDatabaseOnly', 'OLE2BlockMacros', 'OnAccessCurlTimeout', 'OnAccessDenyOnError',
   'OnAccessDisableDDD', 'OnAccessExcludePath', 'OnAccessExcludeRootUID', 'OnAccessExcludeUID', 'OnAccessExcludeUname',
   'OnAccessExtraScanning', 'OnAccessIncludePath', 'OnAccessMaxFileSize', 'OnAccessMaxThreads', 'OnAccessMountPath',

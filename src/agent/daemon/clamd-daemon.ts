@@ -14,15 +14,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, type PassThrough } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { DEFAULT_LIMITS, formatProblem, type PoolTaskResult, type ScanResult } from '../../engine/index.js';
+import { formatProblem, type PoolTaskResult, type ScanResult } from '../../engine/index.js';
 import { VERSION_COMMANDS_LIST } from './clamd-command.js';
-import { ClientConnection, type ConnectionHost } from './client-connection.js';
+import { ClientConnection } from './client-connection.js';
+import type { ConnectionHost } from './connection-host.js';
 import type { DaemonSettings } from './daemon-config.js';
 import { DaemonError } from './daemon-error.js';
 import { ctime, DaemonLog } from './daemon-log.js';
 import { formatStats } from './daemon-stats.js';
 import { JobGate } from './job-gate.js';
-import { POOL_MIN_FILE_SIZE, ScanEngine } from './scan-engine.js';
+import { POOL_MIN_FILE_SIZE } from '../scan/pool-choice.js';
+import { ScanEngine } from './scan-engine.js';
 
 /** How long SHUTDOWN waits for requests in progress before closing their connections. */
 export const SHUTDOWN_GRACE_MS = 5_000;
@@ -77,7 +79,7 @@ export class ClamdDaemon implements ConnectionHost {
       engine = await ScanEngine.open({
         databases: s.databases,
         ...(s.cacheDir === undefined ? {} : { cacheDir: s.cacheDir }),
-        limits: { ...DEFAULT_LIMITS, maxFileSize: s.maxFileSize, maxScanSize: s.maxScanSize, maxRecursion: s.maxRecursion, maxFiles: s.maxFiles },
+        scan: s,
         workerThreads: options.workerThreads,
         idleTimeoutMs: s.idleTimeoutMs,
       });

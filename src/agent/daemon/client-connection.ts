@@ -11,59 +11,23 @@
  * length field), every wait has a timeout, and a client that does not read its replies is dropped.
  */
 import type { Socket } from 'node:net';
-import { PassThrough } from 'node:stream';
-import type { ScanResult } from '../../engine/index.js';
-import { COMMANDS, delimiterOf, frameCommand, normaliseCommandText, parseCommand, type CommandMode, type CommandName, type FramedCommand } from './clamd-command.js';
+import type { PassThrough } from 'node:stream';
+import { COMMANDS, delimiterOf, frameCommand, normaliseCommandText, parseCommand, type FramedCommand } from './clamd-command.js';
+import { REPLY } from './clamd-reply.js';
+import { logScanLine, runCommand, type CommandContext } from './command-runner.js';
+import type { ConnectionHost } from './connection-host.js';
 import type { DaemonSettings } from './daemon-config.js';
-import type { DaemonLog } from './daemon-log.js';
-import { scanPath, type PathCommand } from './path-scan.js';
-import type { PoolTaskResult } from '../../engine/index.js';
+import { InstreamReader } from './instream-reader.js';
 
-/** clamd's reply texts. */
-export const REPLY = {
-  PONG: 'PONG',
-  RELOADING: 'RELOADING',
-  UNKNOWN_COMMAND: 'UNKNOWN COMMAND',
-  UNAVAILABLE: 'COMMAND UNAVAILABLE',
-  READ_TIMEOUT: 'COMMAND READ TIMED OUT',
-  SIZE_EXCEEDED: 'INSTREAM size limit exceeded. ERROR',
-  SESSION_INVALID: 'Command invalid inside IDSESSION. ERROR',
-  SESSION_PREFIX_REQUIRED: 'Only nCMDS\\n and zCMDS\\0 are accepted inside IDSESSION. ERROR',
-  PROCESSING_ERROR: 'Error processing command. ERROR',
-} as const;
+export { REPLY } from './clamd-reply.js';
+export type { ConnectionHost } from './connection-host.js';
 
 /** Wait this long for more of a bare command before taking what came as the whole command. */
 export const BARE_COMMAND_GRACE_MS = 20;
 /** Replies a client may leave unread before SendBufTimeout starts counting. */
 export const UNREAD_REPLY_MAX_BYTES = 1024 * 1024;
-/** Stream bytes buffered ahead of the scanner before the socket stops being read. */
-export const STREAM_BUFFER_BYTES = 1024 * 1024;
 
-/** What a connection needs from the daemon. */
-export interface ConnectionHost {
-  readonly settings: DaemonSettings;
-  readonly log: DaemonLog;
-  version(): string;
-  versionCommands(): string;
-  stats(): string;
-  reload(): void;
-  shutdown(): void;
-  /** Scans a file through the daemon's job gate. */
-  scanFile(path: string, size: number, allMatch: boolean, label: string): Promise<PoolTaskResult>;
-  /** Starts scanning a stream; the returned promise settles after `feed` ends or is destroyed. */
-  scanStream(feed: PassThrough): Promise<ScanResult>;
-}
-
-interface StreamState {
-  total: number;
-  /** Bytes of the current chunk still to come; 0: a length field is next. */
-  need: number;
-  feed: PassThrough;
-  result: Promise<ScanResult>;
-  reply: (line: string) => void;
-  done: () => void;
-}
-
+/** An IDSESSION: the next command's number, replies still to come, and whether END was seen. */
 interface Session {
   nextId: number;
   pending: number;
@@ -76,7 +40,7 @@ export class ClientConnection {
   private buf: Buffer = EMPTY;
   private phase: 'command' | 'stream' | 'busy' | 'closed' = 'command';
   private session: Session | null = null;
-  private stream: StreamState | null = null;
+  private stream: InstreamReader | null = null;
   private inputEnded = false;
   private flushBare = false;
   private streamBlocked = false;
@@ -199,7 +163,7 @@ export class ClientConnection {
         }
         this.finishSessionIfDone();
       };
-      this.execute(parsed.name, parsed.path, cmd.mode, (line) => this.write(`${prefix}${line}${d}`), done);
+      runCommand(parsed.name, parsed.path, cmd.mode, this.context, (line) => this.write(`${prefix}${line}${d}`), done);
       return;
     }
     if (parsed.name === null || (cmd.mode === 'bare' && !COMMANDS[parsed.name].bare) || parsed.name === 'END') {
@@ -217,80 +181,23 @@ export class ClientConnection {
       return;
     }
     this.phase = parsed.name === 'INSTREAM' ? 'stream' : 'busy';
-    this.execute(parsed.name, parsed.path, cmd.mode, (line) => this.write(`${line}${d}`), () => this.close());
+    runCommand(parsed.name, parsed.path, cmd.mode, this.context, (line) => this.write(`${line}${d}`), () => this.close());
   }
 
-  /** Runs one command; `reply` sends a line, `done` is called once after the last one. */
-  private execute(name: CommandName, path: string | null, mode: CommandMode, reply: (line: string) => void, done: () => void): void {
-    const s = this.settings;
-    switch (name) {
-      case 'PING':
-        reply(REPLY.PONG);
-        return done();
-      case 'VERSION':
-        reply(s.enableVersion ? this.host.version() : REPLY.UNAVAILABLE);
-        return done();
-      case 'VERSIONCOMMANDS':
-        reply(s.enableVersion ? this.host.versionCommands() : REPLY.UNAVAILABLE);
-        return done();
-      case 'STATS':
-        reply(s.enableStats ? this.host.stats() : REPLY.UNAVAILABLE);
-        return done();
-      case 'RELOAD':
-        if (s.enableReload) {
-          this.host.reload();
-          reply(REPLY.RELOADING);
-        } else reply(REPLY.UNAVAILABLE);
-        return done();
-      case 'SHUTDOWN':
-        if (s.enableShutdown) this.host.shutdown();
-        else reply(REPLY.UNAVAILABLE);
-        return done();
-      case 'INSTREAM':
-        this.startStream(reply, done);
-        return;
-      case 'SCAN':
-      case 'CONTSCAN':
-      case 'MULTISCAN':
-      case 'ALLMATCHSCAN':
-        this.host.log.verbose(`${this.peer()}: ${name} ${path ?? ''} (${mode})`);
-        void scanPath(name as PathCommand, path ?? '', {
-          followDirectorySymlinks: s.followDirectorySymlinks,
-          followFileSymlinks: s.followFileSymlinks,
-          excludePaths: s.excludePaths,
-          maxDirectoryRecursion: s.maxDirectoryRecursion,
-          parallel: s.maxThreads,
-          scanFile: (p, size, allMatch) => this.host.scanFile(p, size, allMatch, `${name} ${p}`),
-          emit: (line) => {
-            this.logResult(line);
-            reply(line);
-          },
-          stopped: () => this.phase === 'closed',
-        })
-          .catch((e: unknown) => {
-            this.host.log.error(`${name} ${path}: ${(e as Error).message}`);
-            reply(`${path}: ${(e as Error).message} ERROR`);
-          })
-          .finally(done);
-        return;
-      default:
-        reply(REPLY.UNKNOWN_COMMAND);
-        return done();
-    }
+  /** What runCommand may use of this connection. */
+  private get context(): CommandContext {
+    return {
+      host: this.host,
+      peer: () => this.peer(),
+      stopped: () => this.phase === 'closed',
+      startStream: (reply, done) => this.startStream(reply, done),
+    };
   }
 
-  private logResult(line: string): void {
-    if (line.endsWith(' FOUND') || line.endsWith(' ERROR')) this.host.log.info(line);
-    else if (this.settings.logClean) this.host.log.info(line);
-  }
-
-  // --- INSTREAM: 4-byte big-endian length, that many bytes, ..., a zero length ends (clamd(8)).
+  // --- INSTREAM (instream-reader.ts reads the chunks)
 
   private startStream(reply: (line: string) => void, done: () => void): void {
-    const feed = new PassThrough({ highWaterMark: STREAM_BUFFER_BYTES });
-    const result = this.host.scanStream(feed);
-    result.catch(() => undefined); // a destroyed feed rejects; handled where the result is awaited
-    this.stream = { total: 0, need: 0, feed, result, reply, done };
+    this.stream = new InstreamReader((feed) => this.host.scanStream(feed), this.settings.streamMaxLength, reply, done);
     this.phase = 'stream';
     this.armStreamTimer();
   }
@@ -298,59 +205,39 @@ export class ClientConnection {
   /** Consumes stream bytes from the buffer; true when the stream ended and commands follow. */
   private consumeStream(): boolean {
     const st = this.stream!;
-    while (this.buf.length > 0) {
-      if (st.need === 0) {
-        if (this.buf.length < 4) return false;
-        const len = this.buf.readUInt32BE(0);
-        this.buf = this.buf.subarray(4);
-        if (len === 0) {
-          this.endStream();
-          return this.phase === 'command';
-        }
-        if (st.total + len > this.settings.streamMaxLength) {
-          this.host.log.warning(`${this.peer()}: INSTREAM: size limit of ${this.settings.streamMaxLength} bytes exceeded`);
-          st.feed.destroy(new Error('stream limit exceeded'));
-          st.reply(REPLY.SIZE_EXCEEDED);
-          this.stream = null;
-          this.close();
-          return false;
-        }
-        st.total += len;
-        st.need = len;
-        continue;
-      }
-      const take = Math.min(st.need, this.buf.length);
-      const piece = this.buf.subarray(0, take);
-      this.buf = this.buf.subarray(take);
-      st.need -= take;
-      if (!st.feed.write(piece)) {
-        this.streamBlocked = true;
-        this.socket.pause();
-        st.feed.once('drain', () => {
-          this.streamBlocked = false;
-          if (this.phase !== 'closed') this.socket.resume();
-        });
-      }
+    const { rest, progress } = st.consume(this.buf, (feed) => this.blockOn(feed));
+    this.buf = rest;
+    if (progress === 'end') {
+      this.endStream();
+      return this.phase === 'command';
+    }
+    if (progress === 'too-large') {
+      this.host.log.warning(`${this.peer()}: INSTREAM: size limit of ${this.settings.streamMaxLength} bytes exceeded`);
+      st.reply(REPLY.SIZE_EXCEEDED);
+      this.stream = null;
+      this.close();
     }
     return false;
+  }
+
+  /** The scanner is behind: stop reading the socket until its buffer drains. */
+  private blockOn(feed: PassThrough): void {
+    this.streamBlocked = true;
+    this.socket.pause();
+    feed.once('drain', () => {
+      this.streamBlocked = false;
+      if (this.phase !== 'closed') this.socket.resume();
+    });
   }
 
   private endStream(): void {
     const st = this.stream!;
     this.stream = null;
     this.clearTimer('streamTimer');
-    st.feed.end();
-    const overSize = st.total > this.settings.maxFileSize;
+    const peer = this.peer();
+    st.finish(this.settings.maxFileSize, (verdict) => logScanLine(this.host, `instream(${peer}): ${verdict}`));
     this.phase = this.session ? 'command' : 'busy';
     if (this.session) this.armIdleTimerIfIdle();
-    st.result
-      .then((r) => {
-        const line = r.infected && r.findings.length > 0 && !overSize ? `stream: ${r.findings[0]!.signature} FOUND` : 'stream: OK';
-        this.logResult(`instream(${this.peer()}): ${line.slice('stream: '.length)}`);
-        st.reply(line);
-      })
-      .catch((e: unknown) => st.reply(`stream: ${(e as Error).message} ERROR`))
-      .finally(st.done);
   }
 
   // --- sessions, timers, output
@@ -391,7 +278,7 @@ export class ClientConnection {
     if (this.phase === 'closed') return;
     if (this.session && this.session.pending > 0) return; // replies still to come
     this.host.log.verbose(`${this.peer()}: command read timed out`);
-    this.stream?.feed.destroy(new Error('timed out'));
+    this.stream?.abort('timed out');
     this.stream = null;
     this.write(`${REPLY.READ_TIMEOUT}\n`);
     this.close();
@@ -428,7 +315,7 @@ export class ClientConnection {
     this.clearTimer('commandTimer');
     this.clearTimer('graceTimer');
     this.clearTimer('streamTimer');
-    this.stream?.feed.destroy(new Error('connection closed'));
+    this.stream?.abort('connection closed');
     this.stream = null;
     this.socket.end();
     setTimeout(() => this.socket.destroy(), this.settings.readTimeoutMs).unref();
@@ -440,7 +327,7 @@ export class ClientConnection {
     this.clearTimer('graceTimer');
     this.clearTimer('streamTimer');
     this.clearSendTimer();
-    this.stream?.feed.destroy(new Error('client disconnected'));
+    this.stream?.abort('client disconnected');
     this.stream = null;
   }
 

@@ -1,13 +1,20 @@
 /**
- * The daemon's settings: named limits with units, clamd's defaults (clamd.conf(5), ClamAV 1.4),
- * and the conversion from a parsed clamd.conf. Command-line flags are applied on top by the CLI.
+ * The daemon's settings: the scan settings every front end shares (src/agent/scan/scan-settings.ts)
+ * plus the daemon's own named limits with units, clamd's defaults (clamd.conf(5), ClamAV 1.4), and
+ * the conversion from a parsed clamd.conf. Command-line flags are applied on top by the CLI.
  */
+import { defaultScanSettings, type ScanSettings } from '../scan/scan-settings.js';
+import { scanSettingsFromClamdConfig } from '../scan/settings-from-clamd.js';
 import type { ClamdConfig, OptionValue } from './clamd-config.js';
 import { DaemonError, type ConfigProblem } from './daemon-error.js';
 
 const MiB = 1024 * 1024;
 
-export interface DaemonSettings {
+/**
+ * The scan settings (limits, alerts, ExcludePath, links) and the daemon's own. Limits of one input
+ * keep clamd's meaning: MaxFileSize-exceeding files and streams are reported OK unscanned.
+ */
+export interface DaemonSettings extends ScanSettings {
   /** TCP port (clamd's TCPSocket); null: no TCP listener. */
   tcpPort: number | null;
   /** Addresses to bind the TCP port on (TCPAddr, repeatable). Default 127.0.0.1, unlike clamd's all interfaces. */
@@ -38,20 +45,8 @@ export interface DaemonSettings {
   readTimeoutMs: number;
   /** Time a client may leave replies unread before it is dropped (SendBufTimeout). Milliseconds; default 500 ms. */
   sendBufTimeoutMs: number;
-  /** Files larger than this are not scanned and reported OK, as clamd does (MaxFileSize). Default 100 MiB. */
-  maxFileSize: number;
-  /** At most this many bytes of one input are matched (MaxScanSize). Default 400 MiB. */
-  maxScanSize: number;
-  /** Archive nesting levels unpacked (MaxRecursion): the input is level 0, a .tar.gz needs 3. Default 17. */
-  maxRecursion: number;
-  /** Objects unpacked from one input, at all levels (MaxFiles). Default 10000. */
-  maxFiles: number;
   /** Folder depth of SCAN/CONTSCAN/MULTISCAN (MaxDirectoryRecursion). Default 15. */
   maxDirectoryRecursion: number;
-  followDirectorySymlinks: boolean;
-  followFileSymlinks: boolean;
-  /** Paths matching one of these are not scanned (ExcludePath, regular expressions). */
-  excludePaths: RegExp[];
   /** Log file (LogFile); null: standard error. */
   logFile: string | null;
   logTime: boolean;
@@ -71,6 +66,10 @@ export const DEFAULT_TCP_ADDRESS = '127.0.0.1';
 
 export function defaultSettings(): DaemonSettings {
   return {
+    ...defaultScanSettings(),
+    // clamd follows no symbolic link unless told to, not even a named one.
+    followDirectorySymlinks: 0,
+    followFileSymlinks: 0,
     tcpPort: DEFAULT_TCP_PORT,
     tcpAddresses: [DEFAULT_TCP_ADDRESS],
     localSocket: null,
@@ -86,14 +85,7 @@ export function defaultSettings(): DaemonSettings {
     commandReadTimeoutMs: 30_000,
     readTimeoutMs: 120_000,
     sendBufTimeoutMs: 500,
-    maxFileSize: 100 * MiB,
-    maxScanSize: 400 * MiB,
-    maxRecursion: 17,
-    maxFiles: 10_000,
     maxDirectoryRecursion: 15,
-    followDirectorySymlinks: false,
-    followFileSymlinks: false,
-    excludePaths: [],
     logFile: null,
     logTime: false,
     logClean: false,
@@ -147,23 +139,9 @@ export function settingsFromClamdConfig(config: ClamdConfig, base: DaemonSetting
   seconds('CommandReadTimeout', 'commandReadTimeoutMs');
   seconds('ReadTimeout', 'readTimeoutMs');
   set('sendBufTimeoutMs', num('SendBufTimeout'));
-  set('maxFileSize', num('MaxFileSize'));
-  set('maxScanSize', num('MaxScanSize'));
-  set('maxRecursion', num('MaxRecursion'));
-  set('maxFiles', num('MaxFiles'));
   set('maxDirectoryRecursion', num('MaxDirectoryRecursion'));
-  set('followDirectorySymlinks', bool('FollowDirectorySymlinks'));
-  set('followFileSymlinks', bool('FollowFileSymlinks'));
-  const excludes = (v.get('ExcludePath') as string[] | undefined) ?? [];
-  s.excludePaths = excludes.map((r) => {
-    try {
-      return new RegExp(r);
-    } catch (e) {
-      throw new DaemonError('CONFIG_INVALID', `error(s) in ${config.file}`, {
-        problems: [{ ...at('ExcludePath'), message: `ExcludePath: '${r}' is not a valid regular expression: ${(e as Error).message}` }],
-      });
-    }
-  });
+  // Limits, alerts, ExcludePath and links: the directives of the scan setting table.
+  Object.assign(s, scanSettingsFromClamdConfig(config, s));
   set('logFile', str('LogFile'));
   set('logTime', bool('LogTime'));
   set('logClean', bool('LogClean'));

@@ -5,4 +5,4 @@ export { defaultSettings, settingsFromClamdConfig, DEFAULT_TCP_ADDRESS, DEFAULT_
 export { DaemonError, formatConfigProblem, type ConfigProblem, type DaemonErrorCode } from './daemon-error.js';
 export { DaemonLog, type DaemonLogOptions } from './daemon-log.js';
 export { COMMAND_MAX_BYTES, frameCommand, parseCommand } from './clamd-command.js';
-export { REPLY } from './client-connection.js';
+export { REPLY } from './clamd-reply.js';

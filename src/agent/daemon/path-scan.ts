@@ -7,20 +7,27 @@
  *   go on (MULTISCAN scans several files at once and reports them as they finish);
  * - ALLMATCHSCAN reports every matching signature of a file, one line each;
  * - a path that cannot be examined: `PATH: File path check failure: REASON. ERROR`;
- * - symbolic links are not followed unless FollowFileSymlinks / FollowDirectorySymlinks say so; a
- *   link not followed is reported OK when named directly and skipped inside a folder.
+ * - symbolic links are not followed unless FollowFileSymlinks / FollowDirectorySymlinks say so
+ *   (clamscan's levels: 1 follows a named link, 2 links inside folders too); a link not followed
+ *   is reported OK when named directly and skipped inside a folder;
+ * - ExcludePath: a named path matching either list is reported `Excluded`; inside a folder,
+ *   matching files and folders are skipped silently.
  */
 import type { Stats } from 'node:fs';
 import { lstat, readdir, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { PoolTaskResult } from '../../engine/index.js';
+import type { SymlinkLevel } from '../scan/scan-settings.js';
 
 export type PathCommand = 'SCAN' | 'CONTSCAN' | 'MULTISCAN' | 'ALLMATCHSCAN';
 
 export interface PathScanOptions {
-  followDirectorySymlinks: boolean;
-  followFileSymlinks: boolean;
+  followDirectorySymlinks: SymlinkLevel;
+  followFileSymlinks: SymlinkLevel;
+  /** Files not scanned. */
   excludePaths: RegExp[];
+  /** Folders not entered. */
+  excludeDirs: RegExp[];
   maxDirectoryRecursion: number;
   /** Files scanned at once by MULTISCAN for one client. */
   parallel: number;
@@ -72,7 +79,7 @@ export async function scanPath(command: PathCommand, path: string, opts: PathSca
     opts.emit(`${path}: File path check failure: ${strerror(e)}. ERROR`);
     return;
   }
-  if (opts.excludePaths.some((r) => r.test(path))) {
+  if (opts.excludePaths.some((r) => r.test(path)) || opts.excludeDirs.some((r) => r.test(path))) {
     opts.emit(`${path}: Excluded`);
     return;
   }
@@ -85,7 +92,7 @@ export async function scanPath(command: PathCommand, path: string, opts: PathSca
       return;
     }
     const follow = target.isDirectory() ? opts.followDirectorySymlinks : opts.followFileSymlinks;
-    if (!follow) {
+    if (follow < 1) {
       opts.emit(`${path}: OK`);
       return;
     }
@@ -133,18 +140,18 @@ export async function scanPath(command: PathCommand, path: string, opts: PathSca
     for (const name of names) {
       if (tally.done || opts.stopped()) return;
       const child = joinPath(dir, name);
-      if (opts.excludePaths.some((r) => r.test(child))) continue;
       let cst: Stats;
       try {
         cst = await lstat(fsPath(child));
         if (cst.isSymbolicLink()) {
           const target = await stat(fsPath(child));
-          if (!(target.isDirectory() ? opts.followDirectorySymlinks : opts.followFileSymlinks)) continue;
+          if ((target.isDirectory() ? opts.followDirectorySymlinks : opts.followFileSymlinks) < 2) continue;
           cst = target;
         }
       } catch {
         continue; // vanished, or a dangling link: clamd skips these silently
       }
+      if ((cst.isDirectory() ? opts.excludeDirs : opts.excludePaths).some((r) => r.test(child))) continue;
       if (cst.isDirectory()) {
         if (depth < opts.maxDirectoryRecursion) await walk(child, cst, depth + 1);
         continue;

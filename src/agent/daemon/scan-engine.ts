@@ -10,15 +10,15 @@
  * Worker threads idle for IdleTimeout are stopped and started again on the next file.
  */
 import { Worker } from 'node:worker_threads';
-import { createScanner, Database, openDatabase, ScanPool, type DatabaseInfo, type DatabaseProblem, type PoolTaskResult, type ScanLimits, type Scanner } from '../../engine/index.js';
-
-/** Files below this size are scanned on the main thread: a worker hop costs more than the scan. */
-export const POOL_MIN_FILE_SIZE = 256 * 1024;
+import { createScanner, Database, openDatabase, ScanPool, type DatabaseInfo, type DatabaseProblem, type PoolTaskResult, type Scanner } from '../../engine/index.js';
+import { scansInPool } from '../scan/pool-choice.js';
+import { scannerOptionsOf, type ScanSettings } from '../scan/scan-settings.js';
 
 export interface ScanEngineOptions {
   databases: string[];
   cacheDir?: string | false;
-  limits: ScanLimits;
+  /** Limits and alerts of every scan (allMatch is chosen per command). */
+  scan: ScanSettings;
   /** Worker threads for files; 0 scans everything on the main thread (tests, tiny machines). */
   workerThreads: number;
   idleTimeoutMs: number;
@@ -60,14 +60,14 @@ export class ScanEngine {
 
   static async open(options: ScanEngineOptions): Promise<ScanEngine> {
     const db = loadDatabase(options.databases, options.cacheDir);
-    return new ScanEngine(options, await ScanEngine.generation(db, options.limits));
+    return new ScanEngine(options, await ScanEngine.generation(db, options.scan));
   }
 
-  private static async generation(db: LoadedDatabase, limits: ScanLimits): Promise<Generation> {
+  private static async generation(db: LoadedDatabase, scan: ScanSettings): Promise<Generation> {
     return {
       db,
-      scanner: await createScanner({ image: db.bytes, allMatch: false, limits }),
-      allMatchScanner: await createScanner({ image: db.bytes, allMatch: true, limits }),
+      scanner: await createScanner(scannerOptionsOf({ ...scan, allMatch: false }, db.bytes)),
+      allMatchScanner: await createScanner(scannerOptionsOf({ ...scan, allMatch: true }, db.bytes)),
     };
   }
 
@@ -91,7 +91,7 @@ export class ScanEngine {
 
   async scanFile(path: string, size: number, allMatch: boolean): Promise<PoolTaskResult> {
     const gen = this.current;
-    if (this.options.workerThreads === 0 || size < POOL_MIN_FILE_SIZE || this.closed) {
+    if (!scansInPool(size, this.options.workerThreads) || this.closed) {
       try {
         return { ok: true, result: await (allMatch ? gen.allMatchScanner : gen.scanner).scanFile(path) };
       } catch (e) {
@@ -116,7 +116,7 @@ export class ScanEngine {
     const key = allMatch ? 'allMatch' : 'normal';
     let pool = this.pools[key];
     if (!pool) {
-      pool = new ScanPool({ image: this.current.db.bytes, allMatch, limits: this.options.limits }, this.options.workerThreads);
+      pool = new ScanPool(scannerOptionsOf({ ...this.options.scan, allMatch }, this.current.db.bytes), this.options.workerThreads);
       this.pools[key] = pool;
     }
     return pool;
@@ -139,7 +139,7 @@ export class ScanEngine {
     this.reloading = (async () => {
       try {
         const db = this.options.workerThreads > 0 ? await loadInWorker(this.options.databases, this.options.cacheDir) : loadDatabase(this.options.databases, this.options.cacheDir);
-        const gen = await ScanEngine.generation(db, this.options.limits);
+        const gen = await ScanEngine.generation(db, this.options.scan);
         if (this.closed) return db;
         this.current = gen;
         this.pools.normal?.reload(db.bytes);

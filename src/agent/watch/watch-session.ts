@@ -1,12 +1,13 @@
 /**
  * `vigil watch` without the printing: a TreeWatcher feeding a scan queue, each file scanned by the
- * engine, infected ones optionally moved into quarantine. A file is queued once however many times
+ * scan job (with the settings `vigil scan` takes), infected ones optionally moved into quarantine. A file is queued once however many times
  * it changes before its scan starts (the scan reads what is there then); a change during its scan
  * queues it again.
  */
-import type { Scanner, ScanResult } from '../../engine/index.js';
+import type { ScanResult } from '../../engine/index.js';
 import type { EntryHeader } from '../quarantine/entry-file.js';
 import type { Quarantine } from '../quarantine/quarantine.js';
+import type { ScanJob } from '../scan/scan-job.js';
 import type { PathFilter } from './path-filter.js';
 import { TreeWatcher } from './tree-watcher.js';
 
@@ -15,7 +16,8 @@ export const WATCH_SCAN_CONCURRENCY = 4;
 
 export interface WatchSessionOptions {
   roots: string[];
-  scanner: Scanner;
+  /** Scans each file (its settings: limits, alerts, all-match). */
+  job: Pick<ScanJob, 'scanFile'>;
   filter: PathFilter;
   debounceMs?: number;
   maxDelayMs?: number;
@@ -93,15 +95,14 @@ export class WatchSession {
   }
 
   private async scanOne(path: string): Promise<void> {
-    let result: ScanResult;
-    try {
-      result = await this.opts.scanner.scanFile(path);
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
+    const outcome = await this.opts.job.scanFile(path);
+    if (!outcome.ok) {
+      const code = outcome.code;
       if (code === 'ENOENT') return; // removed before its scan: nothing left to scan
-      this.opts.onError(path, code === 'EACCES' || code === 'EPERM' ? 'Access denied' : `Can't read file (${code ?? (e as Error).message})`);
+      this.opts.onError(path, code === 'EACCES' || code === 'EPERM' ? 'Access denied' : `Can't read file (${code})`);
       return;
     }
+    const result: ScanResult = outcome.result;
     this.opts.onResult(path, result);
     if (result.infected && this.opts.quarantine) {
       try {

@@ -1,5 +1,5 @@
 /**
- * Walks the paths given to `vigil scan` with clamscan's rules: a folder argument has its files
+ * Walks the paths given to a scan job with clamscan's rules: a folder argument has its files
  * scanned, its sub-folders only with --recursive; symbolic links are followed on the command line
  * (level 1, the default) or everywhere (level 2); --exclude/--include apply to files and
  * --exclude-dir/--include-dir to folders (regular expressions on the whole path); a folder already
@@ -7,15 +7,15 @@
  */
 import { lstat, readdir, stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
+import type { ScanSettings } from './scan-settings.js';
+
+/** The settings the walk reads: exclusions, inclusions and symbolic links. */
+export type WalkSettings = Pick<ScanSettings, 'excludePaths' | 'excludeDirs' | 'includePaths' | 'includeDirs' | 'followDirectorySymlinks' | 'followFileSymlinks'>;
 
 export interface WalkOptions {
+  /** Enter the sub-folders of a folder argument (clamscan's --recursive). */
   recursive: boolean;
-  followDirSymlinks: 0 | 1 | 2;
-  followFileSymlinks: 0 | 1 | 2;
-  exclude: RegExp[];
-  excludeDir: RegExp[];
-  include: RegExp[];
-  includeDir: RegExp[];
+  settings: WalkSettings;
 }
 
 export type WalkEvent =
@@ -39,11 +39,12 @@ function errorReason(e: unknown): string {
   return (e as Error).message;
 }
 
-export async function* walk(paths: string[], opts: WalkOptions): AsyncGenerator<WalkEvent> {
+export async function* walk(paths: string[], walkOptions: WalkOptions): AsyncGenerator<WalkEvent> {
+  const opts = walkOptions.settings;
   const active = new Set<string>();
   const fileEvent = (path: string, st: Stats): WalkEvent => {
-    if (opts.exclude.some((r) => r.test(path))) return { kind: 'excluded', path };
-    if (opts.include.length > 0 && !opts.include.some((r) => r.test(path))) return { kind: 'excluded', path };
+    if (opts.excludePaths.some((r) => r.test(path))) return { kind: 'excluded', path };
+    if (opts.includePaths.length > 0 && !opts.includePaths.some((r) => r.test(path))) return { kind: 'excluded', path };
     return st.size === 0 ? { kind: 'empty', path } : { kind: 'file', path, size: st.size };
   };
 
@@ -77,19 +78,19 @@ export async function* walk(paths: string[], opts: WalkOptions): AsyncGenerator<
           yield { kind: 'symlink', path };
           continue;
         }
-        const follow = target.isDirectory() ? opts.followDirSymlinks : opts.followFileSymlinks;
+        const follow = target.isDirectory() ? opts.followDirectorySymlinks : opts.followFileSymlinks;
         if (follow < 2) {
           yield { kind: 'symlink', path };
           continue;
         }
       }
       if (target.isDirectory()) {
-        if (!opts.recursive) continue;
-        if (opts.excludeDir.some((r) => r.test(path))) {
+        if (!walkOptions.recursive) continue;
+        if (opts.excludeDirs.some((r) => r.test(path))) {
           yield { kind: 'excluded', path };
           continue;
         }
-        if (opts.includeDir.length > 0 && !opts.includeDir.some((r) => r.test(path))) continue;
+        if (opts.includeDirs.length > 0 && !opts.includeDirs.some((r) => r.test(path))) continue;
         yield* walkDir(path, target, depth + 1);
       } else if (target.isFile()) {
         yield fileEvent(path, target);
@@ -114,7 +115,7 @@ export async function* walk(paths: string[], opts: WalkOptions): AsyncGenerator<
         yield { kind: 'missing', path: arg, reason: errorReason(e) };
         continue;
       }
-      const follow = target.isDirectory() ? opts.followDirSymlinks : opts.followFileSymlinks;
+      const follow = target.isDirectory() ? opts.followDirectorySymlinks : opts.followFileSymlinks;
       if (follow < 1) {
         yield { kind: 'symlink', path: arg };
         continue;

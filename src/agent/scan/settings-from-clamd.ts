@@ -1,0 +1,50 @@
+/**
+ * ScanSettings from a parsed clamd.conf (clamd.conf(5)): every directive the table maps to a
+ * setting (scan-setting-table.ts), on top of `base`. Booleans of symbolic links become clamscan's
+ * levels: `yes` follows links everywhere (2), `no` never (0), as clamd does for a named link too.
+ * ExcludePath applies to files and folders alike, as in clamd.
+ */
+import type { ClamdConfig } from '../daemon/clamd-config.js';
+import { DaemonError } from '../daemon/daemon-error.js';
+import { SCAN_SETTING_TABLE, isUnsupported } from './scan-setting-table.js';
+import type { ScanSettings } from './scan-settings.js';
+
+export function scanSettingsFromClamdConfig(config: ClamdConfig, base: ScanSettings): ScanSettings {
+  const s: ScanSettings = { ...base };
+  const put = s as unknown as Record<string, unknown>;
+  for (const e of SCAN_SETTING_TABLE) {
+    if (isUnsupported(e.clamd)) continue;
+    const name = e.clamd.directive;
+    const v = config.values.get(name);
+    if (v === undefined) continue;
+    switch (e.value) {
+      case 'size':
+      case 'bool':
+        put[e.setting] = v;
+        break;
+      case 'count': {
+        const [min, max] = e.range!;
+        if ((v as number) < min || (v as number) > max) throw configError(config, name, `${name}: expected a whole number from ${min} to ${max}, got ${String(v)}`);
+        put[e.setting] = v;
+        break;
+      }
+      case 'regexes':
+        put[e.setting] = (v as string[]).map((r) => {
+          try {
+            return new RegExp(r);
+          } catch (err) {
+            throw configError(config, name, `${name}: '${r}' is not a valid regular expression: ${(err as Error).message}`);
+          }
+        });
+        break;
+      case 'symlink-level':
+        put[e.setting] = v ? 2 : 0;
+        break;
+    }
+  }
+  return s;
+}
+
+function configError(config: ClamdConfig, name: string, message: string): DaemonError {
+  return new DaemonError('CONFIG_INVALID', `error(s) in ${config.file}`, { problems: [{ file: config.file, line: config.lines.get(name) ?? 0, message }] });
+}

@@ -1,0 +1,60 @@
+/**
+ * ScanSettings from command-line flags, as Commander hands them over: every flag of the table that
+ * the command declares (scan-setting-table.ts), checked, on top of `base` (the defaults, or what a
+ * clamd.conf said). A flag not given leaves the base as it is.
+ */
+import { cliEntries, type CommandName } from './scan-setting-table.js';
+import { defaultScanSettings, type ScanSettings, type SymlinkLevel } from './scan-settings.js';
+import { longFlagName, readCount, readSize } from './setting-values.js';
+
+/** Makes the error a wrong flag is reported with (the CLI passes its UsageError). */
+export type InvalidFlag = (message: string) => Error;
+
+export function scanSettingsFromFlags(flags: Readonly<Record<string, unknown>>, command: CommandName, invalid: InvalidFlag, base: ScanSettings = defaultScanSettings()): ScanSettings {
+  const s: ScanSettings = { ...base };
+  const put = s as unknown as Record<string, unknown>;
+  for (const e of cliEntries(command)) {
+    const given = flags[e.cli.attribute];
+    if (given === undefined) continue;
+    const option = longFlagName(e.cli.flag);
+    switch (e.value) {
+      case 'bool':
+        // A --no-x flag is true unless given; a plain one undefined or false unless given.
+        if (e.cli.flag.startsWith('--no-') ? given === false : given === true) put[e.setting] = given;
+        break;
+      case 'size': {
+        const n = readSize(String(given));
+        if (n === undefined) throw invalid(`${option}: '${String(given)}' is not a size (a number, optionally followed by K, M or G)`);
+        put[e.setting] = n;
+        break;
+      }
+      case 'count': {
+        const [min, max] = e.range!;
+        const n = readCount(String(given), e.range!);
+        if (n === undefined) throw invalid(`${option}: expected a whole number from ${min} to ${max}, got '${String(given)}'`);
+        put[e.setting] = n;
+        break;
+      }
+      case 'regexes': {
+        const list = given as string[];
+        if (list.length > 0) put[e.setting] = list.map((r) => compileRegex(r, option, invalid));
+        break;
+      }
+      case 'symlink-level': {
+        const v = String(given);
+        if (v !== '0' && v !== '1' && v !== '2') throw invalid(`${option}: expected 0, 1 or 2, got '${v}'`);
+        put[e.setting] = Number(v) as SymlinkLevel;
+        break;
+      }
+    }
+  }
+  return s;
+}
+
+function compileRegex(r: string, option: string, invalid: InvalidFlag): RegExp {
+  try {
+    return new RegExp(r);
+  } catch (e) {
+    throw invalid(`${option}: '${r}' is not a valid regular expression: ${(e as Error).message}`);
+  }
+}
