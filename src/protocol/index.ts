@@ -69,5 +69,5 @@ export type {
   LicenseVerifyOptions,
 } from './license-file.js';
 export * from './tlog/index.js';
-export * from './image-delta.js';
+export * from './image-delta/index.js';
 export * from './policy-notice.js';

@@ -2,14 +2,13 @@ import { createHash } from 'node:crypto';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createImageDelta } from '../../src/cloud/updates/delta-writer.js';
-import { DatabaseBuilder, Database } from '../../src/engine/index.js';
+import { createImageDelta, DatabaseBuilder, Database } from '../../src/engine/index.js';
 import { ImageWriter } from '../../src/engine/compile/image-file.js';
 import { hashSection, SECTION } from '../../src/engine/compile/layout.js';
 import { buildNameTable } from '../../src/engine/compile/name-table.js';
 import { loadSourceBuffer } from '../../src/engine/signatures/load-sources.js';
 import type { DatabaseProblem } from '../../src/engine/index.js';
-import { applyImageDelta, IMAGE_DELTA_HEADER_BYTES, ImageDeltaError, readImageDeltaHeader } from '../../src/protocol/image-delta.js';
+import { applyImageDelta, IMAGE_DELTA_HEADER_BYTES, ImageDeltaError, readImageDeltaHeader } from '../../src/protocol/image-delta/index.js';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const text = (s: string) => new TextEncoder().encode(s);

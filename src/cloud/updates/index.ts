@@ -7,7 +7,7 @@ export { DEFAULT_UPDATE_CONFIG, TUF_ROLES, resolveUpdateConfig, type TufRole, ty
 export { exportRepository, readLogFile, readMetadataFile, readTargetFile, type ExportSummary, type RepositoryFile } from './repository-files.js';
 export { listReleases, type Release } from './update-state.js';
 export { compileRelease } from './compile-release.js';
-export { createImageDelta, DELTA_BLOCK_BYTES } from './delta-writer.js';
+export { createImageDelta, DELTA_BLOCK_BYTES } from '../../engine/index.js';
 export { updateRoutes, MUTABLE_MAX_AGE_SECONDS, type UpdateRouteOptions } from './update-routes.js';
 export { UpdateGate, UPDATE_DECISION_RECORD_MS, type UpdateAction, type UpdateGateOutcome } from './update-gate.js';
 export { POLICY_NOTICE_FORMAT, POLICY_NOTICE_HEADER, POLICY_NOTICE_SIGNATURE_PREFIX, signPolicyNotice, type PolicyNoticePayload, type SignedPolicyNotice } from './policy-notice.js';

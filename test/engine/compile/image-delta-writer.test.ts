@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { createImageDelta } from '../../../src/cloud/updates/delta-writer.js';
+import { createImageDelta } from '../../../src/engine/index.js';
 import { applyImageDelta } from '../../../src/protocol/index.js';
 import { compileMixed, mixedSources, nextRelease } from './mixed-database.js';
 
