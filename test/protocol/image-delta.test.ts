@@ -8,7 +8,9 @@ import { hashSection, SECTION } from '../../src/engine/compile/layout.js';
 import { buildNameTable } from '../../src/engine/compile/name-table.js';
 import { loadSourceBuffer } from '../../src/engine/signatures/load-sources.js';
 import type { DatabaseProblem } from '../../src/engine/index.js';
-import { applyImageDelta, IMAGE_DELTA_HEADER_BYTES, ImageDeltaError, readImageDeltaHeader } from '../../src/protocol/image-delta/index.js';
+import { applyImageDelta, IMAGE_DELTA_HEADER_BYTES, ImageDeltaError, readImageDeltaHeader, writeImageDeltaHeader } from '../../src/protocol/image-delta/index.js';
+import * as imageDeltaDoor from '../../src/protocol/image-delta/index.js';
+import * as protocolDoor from '../../src/protocol/index.js';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const text = (s: string) => new TextEncoder().encode(s);
@@ -505,5 +507,32 @@ describe('image deltas: hostile input', () => {
     const filtered = (n: number) => cat(...Array.from({ length: n }, () => cat([0x02], v(0, 0, 0, 1 << 20, 1))), [0x00]);
     expect(codeOf(() => applyImageDelta(b, frame(b, t, filtered(3))))).toBe('OK');
     expect(codeOf(() => applyImageDelta(b, frame(b, t, filtered(4))))).toBe('MALFORMED_DELTA');
+  });
+});
+
+describe('image deltas: the header and the door', () => {
+  it('writes the header byte for byte as the layout pins it, and reads back what it wrote', () => {
+    const base = text('the base image');
+    const target = text('the target image, longer');
+    const body = cat([0x01], v(0, target.length), target, [0x00]);
+    const fields = { baseLength: base.length, baseSha256: sha(base), targetLength: target.length, targetSha256: sha(target), bodyEncoding: 0, bodyLength: body.length };
+    const written = new Uint8Array(IMAGE_DELTA_HEADER_BYTES + body.length);
+    writeImageDeltaHeader(fields, written);
+    written.set(body, IMAGE_DELTA_HEADER_BYTES);
+    expectSame(written, frame(base, target, body));
+    expect(readImageDeltaHeader(written)).toEqual(fields);
+    expect(() => writeImageDeltaHeader(fields, new Uint8Array(IMAGE_DELTA_HEADER_BYTES - 1))).toThrow(RangeError);
+  });
+
+  it('exports the names of the single-file module it replaced, by name, through the protocol index too', () => {
+    const names = [
+      'Alignment', 'DeltaReader', 'IMAGE_DELTA_BODY_DEFLATE', 'IMAGE_DELTA_BODY_SLACK_BYTES', 'IMAGE_DELTA_BODY_STORED',
+      'IMAGE_DELTA_DEFAULT_MAX_TARGET_BYTES', 'IMAGE_DELTA_HEADER_BYTES', 'IMAGE_DELTA_MAGIC', 'IMAGE_DELTA_MAX_IMAGE_BYTES',
+      'IMAGE_DELTA_OP_COPY', 'IMAGE_DELTA_OP_INSERT', 'IMAGE_DELTA_SEGMENT', 'ImageDeltaError', 'NameTableReader',
+      'applyImageDelta', 'deltaFilter', 'predictAligned32', 'putWords', 'readImageDeltaHeader', 'unzigzag', 'wordsOf',
+      'writeImageDeltaHeader', 'zigzag',
+    ];
+    expect(Object.keys(imageDeltaDoor).sort()).toEqual([...names].sort());
+    for (const name of names) expect([name, (protocolDoor as Record<string, unknown>)[name]]).toEqual([name, (imageDeltaDoor as Record<string, unknown>)[name]]);
   });
 });
