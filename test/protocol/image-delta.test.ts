@@ -34,7 +34,7 @@ const u32le = (...words: number[]) => {
   return new Uint8Array(b);
 };
 
-/** A delta framed by hand from the layout in image-delta.ts: the format is pinned here. */
+/** A delta framed by hand from the layout in protocol/image-delta/delta-format.ts: the format is pinned here. */
 function frame(base: Uint8Array, target: Uint8Array, body: Uint8Array, o: { deflate?: boolean; bodyLength?: number; targetLength?: number; targetSha?: string; encoding?: number } = {}): Uint8Array {
   const header = Buffer.alloc(IMAGE_DELTA_HEADER_BYTES);
   header.write('VGDELTA2', 0, 'latin1');
@@ -153,7 +153,7 @@ function compile(s: Sources, buildTime = 1_700_000_000): Uint8Array {
   return new Uint8Array(builder.build(buildTime));
 }
 
-/** The segment kinds of a delta's body, in order (walks the layout of image-delta.ts). */
+/** The segment kinds of a delta's body, in order (walks the layout of protocol/image-delta/delta-format.ts). */
 function segmentKinds(delta: Uint8Array): string[] {
   const body = bodyOf(delta);
   let at = 0;

@@ -1,8 +1,8 @@
 /**
  * The delta format of compiled database images: how an endpoint that holds release k rebuilds
  * release n from a small file instead of downloading the whole image (issue 6). The cloud writes
- * deltas (engine/compile/image-delta-writer.ts); agents apply them with `applyImageDelta`. A delta is a
- * TUF target like the image, so it is checked by its signed hash and length before it is applied,
+ * deltas (engine/compile/image-delta-writer.ts); agents apply them with `applyImageDelta`. A delta
+ * is a TUF target like the image, so it is checked by its signed hash and length before it is applied,
  * and the image it rebuilds is checked again against the SHA-256 inside the delta (and, by the
  * agent, against the image's own TUF target).
  *
