@@ -12,7 +12,6 @@ export { BUILTIN_SOURCES } from './builtin-database.js';
 export { ScanPool, defaultWorkerCount, type PoolTaskResult } from './pool/scan-pool.js';
 export { DatabaseBuilder, type BuilderOptions } from './compile/database-builder.js';
 export { loadSourceFiles, listSourceFiles } from './signatures/load-sources.js';
-/** The compiled image's sections and record layouts, for tools that read images by section (the update delta writer). */
-export * as imageLayout from './compile/layout.js';
-export { NAME_BLOCK } from './compile/name-table.js';
-export { DIGEST_LENGTH, HASH_ALGOS } from './signatures/model.js';
+/** Image deltas between compiled images, for the publisher of updates (the format and its reader are the protocol's). */
+export { createImageDelta, DELTA_BLOCK_BYTES, type ImageDeltaOptions } from './compile/image-delta-writer.js';
+export { DELTA_MAX_INDEXED_BLOCKS } from './compile/delta-ops.js';

@@ -71,7 +71,7 @@ export type {
   LicenseVerifyOptions,
 } from './license-file.js';
 export * from './tlog/index.js';
-export * from './image-delta.js';
+export * from './image-delta/index.js';
 export {
   POLICY_NOTICE_FORMAT,
   POLICY_NOTICE_HEADER,

@@ -2,14 +2,15 @@ import { createHash } from 'node:crypto';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createImageDelta } from '../../src/cloud/updates/delta-writer.js';
-import { DatabaseBuilder, Database } from '../../src/engine/index.js';
+import { createImageDelta, DatabaseBuilder, Database } from '../../src/engine/index.js';
 import { ImageWriter } from '../../src/engine/compile/image-file.js';
 import { hashSection, SECTION } from '../../src/engine/compile/layout.js';
 import { buildNameTable } from '../../src/engine/compile/name-table.js';
 import { loadSourceBuffer } from '../../src/engine/signatures/load-sources.js';
 import type { DatabaseProblem } from '../../src/engine/index.js';
-import { applyImageDelta, IMAGE_DELTA_HEADER_BYTES, ImageDeltaError, readImageDeltaHeader } from '../../src/protocol/image-delta.js';
+import { applyImageDelta, IMAGE_DELTA_HEADER_BYTES, ImageDeltaError, readImageDeltaHeader, writeImageDeltaHeader } from '../../src/protocol/image-delta/index.js';
+import * as imageDeltaDoor from '../../src/protocol/image-delta/index.js';
+import * as protocolDoor from '../../src/protocol/index.js';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const text = (s: string) => new TextEncoder().encode(s);
@@ -33,7 +34,7 @@ const u32le = (...words: number[]) => {
   return new Uint8Array(b);
 };
 
-/** A delta framed by hand from the layout in image-delta.ts: the format is pinned here. */
+/** A delta framed by hand from the layout in protocol/image-delta/delta-format.ts: the format is pinned here. */
 function frame(base: Uint8Array, target: Uint8Array, body: Uint8Array, o: { deflate?: boolean; bodyLength?: number; targetLength?: number; targetSha?: string; encoding?: number } = {}): Uint8Array {
   const header = Buffer.alloc(IMAGE_DELTA_HEADER_BYTES);
   header.write('VGDELTA2', 0, 'latin1');
@@ -152,7 +153,7 @@ function compile(s: Sources, buildTime = 1_700_000_000): Uint8Array {
   return new Uint8Array(builder.build(buildTime));
 }
 
-/** The segment kinds of a delta's body, in order (walks the layout of image-delta.ts). */
+/** The segment kinds of a delta's body, in order (walks the layout of protocol/image-delta/delta-format.ts). */
 function segmentKinds(delta: Uint8Array): string[] {
   const body = bodyOf(delta);
   let at = 0;
@@ -506,5 +507,32 @@ describe('image deltas: hostile input', () => {
     const filtered = (n: number) => cat(...Array.from({ length: n }, () => cat([0x02], v(0, 0, 0, 1 << 20, 1))), [0x00]);
     expect(codeOf(() => applyImageDelta(b, frame(b, t, filtered(3))))).toBe('OK');
     expect(codeOf(() => applyImageDelta(b, frame(b, t, filtered(4))))).toBe('MALFORMED_DELTA');
+  });
+});
+
+describe('image deltas: the header and the door', () => {
+  it('writes the header byte for byte as the layout pins it, and reads back what it wrote', () => {
+    const base = text('the base image');
+    const target = text('the target image, longer');
+    const body = cat([0x01], v(0, target.length), target, [0x00]);
+    const fields = { baseLength: base.length, baseSha256: sha(base), targetLength: target.length, targetSha256: sha(target), bodyEncoding: 0, bodyLength: body.length };
+    const written = new Uint8Array(IMAGE_DELTA_HEADER_BYTES + body.length);
+    writeImageDeltaHeader(fields, written);
+    written.set(body, IMAGE_DELTA_HEADER_BYTES);
+    expectSame(written, frame(base, target, body));
+    expect(readImageDeltaHeader(written)).toEqual(fields);
+    expect(() => writeImageDeltaHeader(fields, new Uint8Array(IMAGE_DELTA_HEADER_BYTES - 1))).toThrow(RangeError);
+  });
+
+  it('exports the names of the single-file module it replaced, by name, through the protocol index too', () => {
+    const names = [
+      'Alignment', 'DeltaReader', 'IMAGE_DELTA_BODY_DEFLATE', 'IMAGE_DELTA_BODY_SLACK_BYTES', 'IMAGE_DELTA_BODY_STORED',
+      'IMAGE_DELTA_DEFAULT_MAX_TARGET_BYTES', 'IMAGE_DELTA_HEADER_BYTES', 'IMAGE_DELTA_MAGIC', 'IMAGE_DELTA_MAX_IMAGE_BYTES',
+      'IMAGE_DELTA_OP_COPY', 'IMAGE_DELTA_OP_INSERT', 'IMAGE_DELTA_SEGMENT', 'ImageDeltaError', 'NameTableReader',
+      'applyImageDelta', 'deltaFilter', 'predictAligned32', 'putWords', 'readImageDeltaHeader', 'unzigzag', 'wordsOf',
+      'writeImageDeltaHeader', 'zigzag',
+    ];
+    expect(Object.keys(imageDeltaDoor).sort()).toEqual([...names].sort());
+    for (const name of names) expect([name, (protocolDoor as Record<string, unknown>)[name]]).toEqual([name, (imageDeltaDoor as Record<string, unknown>)[name]]);
   });
 });

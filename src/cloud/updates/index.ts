@@ -7,5 +7,5 @@ export { DEFAULT_UPDATE_CONFIG, TUF_ROLES, resolveUpdateConfig, type TufRole, ty
 export { exportRepository, readLogFile, readMetadataFile, readTargetFile, type ExportSummary, type RepositoryFile } from './repository-files.js';
 export { listReleases, type Release } from './update-state.js';
 export { compileRelease } from './compile-release.js';
-export { createImageDelta, DELTA_BLOCK_BYTES } from './delta-writer.js';
+export { createImageDelta, DELTA_BLOCK_BYTES } from '../../engine/index.js';
 export { updateRoutes, MUTABLE_MAX_AGE_SECONDS, type UpdateAction, type UpdateRouteOptions } from './update-routes.js';

@@ -16,13 +16,12 @@
  * root and of the new one (TUF 5.3.4), logs it, and re-signs targets, snapshot and timestamp.
  */
 import type { Root } from '@tufjs/models';
-import { Database } from '../../engine/index.js';
+import { createImageDelta, Database } from '../../engine/index.js';
 import { createNoteSigner, formatVerifierKey } from '../../protocol/index.js';
 import { appendAudit } from '../audit/audit-log.js';
 import { lockTransaction, type Queryable, type Store } from '../store/store.js';
 import { getBlob, putBlob, sha256Hex } from './blob-store.js';
 import { clockName, clockVerifierKey } from './checkpoint-clock.js';
-import { createImageDelta } from './delta-writer.js';
 import type { KeyVault, VaultKey } from './key-vault.js';
 import { buildRoot, buildSnapshot, buildTargets, buildTimestamp, expiresAfter, roleKeysOf, rootLogInfo, signDocument, type RoleKeys, type SignedDocument, type TargetEntry } from './tuf-metadata.js';
 import { resolveUpdateConfig, TUF_ROLES, type TufRole, type UpdateConfig } from './update-config.js';

@@ -14,11 +14,17 @@ import { EngineError } from '../errors.js';
 
 export const IMAGE_MAGIC = 'VIGILDB\0';
 export const IMAGE_FORMAT_VERSION = 2;
-const HEADER = 32;
-const ENTRY = 16;
+/** Bytes of the header, before the directory. */
+export const IMAGE_HEADER_BYTES = 32;
+/** Bytes of one directory entry. */
+export const IMAGE_DIRECTORY_ENTRY_BYTES = 16;
+/** Element types of sections, as the directory spells them. */
+export const IMAGE_ELEMENT = { U8: 1, U32: 2, I32: 3, F64: 4 } as const;
+const HEADER = IMAGE_HEADER_BYTES;
+const ENTRY = IMAGE_DIRECTORY_ENTRY_BYTES;
 const MAX_IMAGE_BYTES = 0xffffffff;
 
-type Element = 1 | 2 | 3 | 4; // u8, u32, i32, f64
+type Element = (typeof IMAGE_ELEMENT)[keyof typeof IMAGE_ELEMENT];
 type AnyArray = Uint8Array | Uint32Array | Int32Array | Float64Array;
 
 function elementOf(a: AnyArray): Element {
