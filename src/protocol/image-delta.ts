@@ -73,6 +73,7 @@
  * the result must hash to the target SHA-256. Images are
  * limited to 4 GiB - 1 bytes; `maxTargetBytes` bounds what one delta may build.
  */
+import { VigilError } from './vigil-error.js';
 import { createHash } from 'node:crypto';
 import { inflateRawSync } from 'node:zlib';
 
@@ -100,7 +101,7 @@ export type ImageDeltaErrorCode =
   // The segments built something else than the target the delta names.
   | 'TARGET_MISMATCH';
 
-export class ImageDeltaError extends Error {
+export class ImageDeltaError extends VigilError {
   override readonly name = 'ImageDeltaError';
   constructor(
     readonly code: ImageDeltaErrorCode,

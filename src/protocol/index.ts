@@ -71,3 +71,4 @@ export type {
 export * from './tlog/index.js';
 export * from './image-delta.js';
 export * from './policy-notice.js';
+export { VigilError, type VigilErrorDetail, type VigilErrorOptions } from './vigil-error.js';
