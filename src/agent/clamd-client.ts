@@ -16,6 +16,7 @@
  * a stream was sent: clamd does that past its StreamMaxLength when its answer is lost in the reset),
  * SERVER_ERROR (the daemon's own error text) and PROTOCOL (an answer that is not the protocol's).
  */
+import { VigilError } from '../protocol/index.js';
 import { connect, type Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 
@@ -33,7 +34,7 @@ export interface ClamdClientOptions {
 
 export type ClamdErrorCode = 'UNREACHABLE' | 'TIMEOUT' | 'SIZE_LIMIT' | 'CLOSED' | 'SERVER_ERROR' | 'PROTOCOL';
 
-export class ClamdError extends Error {
+export class ClamdError extends VigilError {
   constructor(
     readonly code: ClamdErrorCode,
     message: string,

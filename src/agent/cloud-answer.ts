@@ -82,10 +82,20 @@ export function readRefusal(response: Response, parsed: unknown): ServerRefusal 
   return refusal;
 }
 
+/**
+ * Whether a fetch was stopped by its signal. fetch rejects with the signal's reason: a DOMException
+ * whose legacy code is TIMEOUT_ERR (AbortSignal.timeout) or ABORT_ERR (WHATWG DOM, "DOMException"
+ * names table); Node's own AbortError (streams, timers) carries the code 'ABORT_ERR'.
+ */
+export function isAbortedFetch(e: unknown): boolean {
+  if (e instanceof DOMException) return e.code === DOMException.TIMEOUT_ERR || e.code === DOMException.ABORT_ERR;
+  return (e as NodeJS.ErrnoException | null)?.code === 'ABORT_ERR';
+}
+
 /** What stopped a fetch: its timeout, or the reason it could not connect (a system code when there is one). */
 export function transportFailure(e: unknown, base: URL): { timeout: true } | { timeout: false; why: string } {
   const err = e as Error & { cause?: unknown };
-  if (err?.name === 'TimeoutError' || err?.name === 'AbortError') return { timeout: true };
+  if (isAbortedFetch(e)) return { timeout: true };
   const cause = err?.cause as (Error & { code?: string }) | undefined;
   const raw = cause?.code ?? cause?.message ?? err?.message ?? String(e);
   // fetch refuses the ports of the WHATWG "bad port" list (e.g. 1, 9, 25) without trying them.

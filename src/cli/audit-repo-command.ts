@@ -17,10 +17,7 @@ import {
   type ReleaseDiff,
   type RepoSource,
 } from '../agent/index.js';
-import { EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND, reportError } from './exit-codes.js';
-
-/** `vigil audit repo|diff`: a checkpoint from another party contradicts the log (exit 3). */
-export const EXIT_SPLIT_VIEW = 3;
+import { EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND, EXIT_SPLIT_VIEW, reportError } from './exit-codes.js';
 
 interface RepoFlags {
   server?: string;
@@ -136,8 +133,8 @@ What it checks (docs/audit.md, "Auditing the update log"):
     signatures it counts; every image the newest targets metadata lists against the log;
   - checkpoints seen by other parties (--witness): any that cannot be one history with the log
     is a split view, printed with both checkpoints.
-Exit: 0 all verified, 1 something did not verify, 2 could not run (usage, network, files),
-3 split view. --state defaults to <agent dir>/audit/<log origin>.`;
+Exit: ${EXIT_CLEAN} all verified, ${EXIT_FOUND} something did not verify, ${EXIT_ERROR} could not run (usage, network, files),
+${EXIT_SPLIT_VIEW} split view. --state defaults to <agent dir>/audit/<log origin>.`;
 
 function addRepoOptions(command: Command): Command {
   return command

@@ -4,7 +4,7 @@ import { registerCloudAdminCommands } from './cloud-admin-command.js';
 import { loadCloud } from './cloud-target.js';
 import { registerCloudPolicyCommand } from './cloud-policy-command.js';
 import { registerCloudReleaseCommands } from './cloud-release-command.js';
-import { EXIT_ERROR, reportError, UsageError } from './exit-codes.js';
+import { EXIT_CLEAN, EXIT_ERROR, reportError, UsageError } from './exit-codes.js';
 import { vigilVersion } from './version.js';
 
 interface ServeOptions {
@@ -63,7 +63,7 @@ async function serve(options: ServeOptions): Promise<void> {
     stopping = true;
     process.stderr.write(`${signal}: finishing requests in flight, then closing the store...\n`);
     cloud.close().then(
-      () => process.exit(0),
+      () => process.exit(EXIT_CLEAN),
       (e: unknown) => {
         process.stderr.write(`ERROR while stopping: ${(e as Error).message}\n`);
         process.exit(EXIT_ERROR);

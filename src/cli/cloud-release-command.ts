@@ -82,7 +82,7 @@ async function withRepository<T>(options: RepoOptions, work: (cloud: CloudModule
     }
     return await work(cloud, repo, store);
   } catch (e) {
-    if ((e as Error | null)?.name === 'UpdateError') throw new UsageError((e as Error).message);
+    if (e instanceof cloud.UpdateError) throw new UsageError(e.message);
     throw e;
   } finally {
     await store.close();
@@ -105,12 +105,12 @@ function print(options: RepoOptions, json: unknown, text: string): void {
 
 async function publish(options: RepoOptions & { database: string[] }): Promise<void> {
   if (options.database.length === 0) throw new UsageError('give the signature sources to publish with -d FILE|DIR (repeatable)');
-  const { compileRelease } = await loadCloud();
+  const { compileRelease, UpdateError } = await loadCloud();
   let compiled: { image: Uint8Array; warnings: string[] };
   try {
     compiled = compileRelease(options.database); // before the store is opened: bad sources publish nothing
   } catch (e) {
-    if ((e as Error).name === 'UpdateError') throw new UsageError(`${(e as Error).message}\nnothing was published`);
+    if (e instanceof UpdateError) throw new UsageError(`${e.message}\nnothing was published`);
     throw e;
   }
   for (const w of compiled.warnings) process.stderr.write(`${w}\n`);

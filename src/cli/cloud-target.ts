@@ -2,6 +2,7 @@
  * Where an admin command works: directly on a data folder (or PostgreSQL URL), or on a running
  * server through its API with `--url` and `--token`. The two give the same answers.
  */
+import { VigilError } from '../protocol/index.js';
 import type { Command } from 'commander';
 import type { Store } from '../cloud/index.js';
 import { UsageError } from './exit-codes.js';
@@ -44,7 +45,7 @@ export async function closeTarget(target: Target): Promise<void> {
 }
 
 /** An error answer of the API, printed as the server worded it. */
-export class ApiError extends Error {
+export class ApiError extends VigilError {
   override readonly name = 'ApiError';
   constructor(
     readonly status: number,
@@ -53,6 +54,10 @@ export class ApiError extends Error {
     readonly details: { path: string; message: string }[],
   ) {
     super(message);
+  }
+
+  override listDetails(): { path: string; message: string }[] {
+    return this.details;
   }
 }
 

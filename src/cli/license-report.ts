@@ -4,12 +4,12 @@
  * (the one place licensing errors become numbers).
  */
 import { describeAction, LicenseError, type LicenseVerdict, type PolicyDecision } from '../agent/index.js';
-import { EXIT_ERROR, EXIT_POLICY_DENIED, reportError } from './exit-codes.js';
+import { EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND, EXIT_POLICY_DENIED, reportError } from './exit-codes.js';
 
 /** 0: valid or in grace (and every successful action). */
-export const EXIT_LICENSE_OK = 0;
+export const EXIT_LICENSE_OK = EXIT_CLEAN;
 /** 1: no usable license, or the server refused (unknown key, no free seat, revoked, rate limited). */
-export const EXIT_LICENSE_UNUSABLE = 1;
+export const EXIT_LICENSE_UNUSABLE = EXIT_FOUND;
 /** 2: usage errors, and errors talking to the server or using local files (EXIT_ERROR). */
 export const EXIT_LICENSE_ERROR = EXIT_ERROR;
 /** 3: a jurisdiction rule stopped it; the license file kept stays in place. */

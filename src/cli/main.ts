@@ -7,7 +7,7 @@ import { registerDaemonCommand } from './daemon-command.js';
 import { registerDbCommand } from './db-command.js';
 import { registerLicenseCommand } from './license-command.js';
 import { registerNetworkCommand } from './network-command.js';
-import { EXIT_ERROR } from './exit-codes.js';
+import { EXIT_CLEAN, EXIT_ERROR, reportError } from './exit-codes.js';
 import { registerQuarantineCommand } from './quarantine-command.js';
 import { registerScanCommand } from './scan-command.js';
 import { registerUpdateCommand } from './update-command.js';
@@ -39,9 +39,6 @@ try {
 } catch (e) {
   if (e instanceof CommanderError) {
     // --help and --version exit 0; usage errors exit 2 like clamscan's.
-    process.exitCode = e.exitCode === 0 ? 0 : EXIT_ERROR;
-  } else {
-    process.stderr.write(`ERROR: ${(e as Error).stack ?? String(e)}\n`);
-    process.exitCode = EXIT_ERROR;
-  }
+    process.exitCode = e.exitCode === 0 ? EXIT_CLEAN : EXIT_ERROR;
+  } else process.exitCode = reportError(e);
 }

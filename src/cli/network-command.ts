@@ -17,7 +17,7 @@ import {
   type NetworkStop,
   type SyncResult,
 } from '../agent/index.js';
-import { EXIT_POLICY_DENIED, reportError, UsageError } from './exit-codes.js';
+import { EXIT_CLEAN as EXIT_OK, EXIT_ERROR, EXIT_FOUND as EXIT_REFUSED, EXIT_POLICY_DENIED, reportError, UsageError } from './exit-codes.js';
 import { formatDecision } from './license-report.js';
 
 interface CommonFlags {
@@ -25,10 +25,7 @@ interface CommonFlags {
   json?: boolean;
 }
 
-/** 0: done; 1: refused, or (sync) events remain; 2: usage, connection and local errors; 3: a jurisdiction rule. */
-const EXIT_OK = 0;
-const EXIT_REFUSED = 1;
-const EXIT_ERROR = 2;
+// Exit (exit-codes.ts): 0 done; 1 refused, or (sync) events remain; 2 usage, connection and local errors; 3 a jurisdiction rule.
 
 const AGENT_DIR_HELP = "the agent's data folder (default: VIGIL_AGENT_DIR, $XDG_DATA_HOME/vigil or ~/.local/share/vigil)";
 const WHAT_IS_SENT = `

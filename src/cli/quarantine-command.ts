@@ -4,11 +4,9 @@
  */
 import type { Command } from 'commander';
 import { agentDirPath, Quarantine, QuarantineError, type EntryHeader, type RecoveryReport } from '../agent/index.js';
-import { reportError } from './exit-codes.js';
+import { EXIT_CLEAN as EXIT_OK, EXIT_ERROR, reportError } from './exit-codes.js';
 
-/** 0: done; 2: usage errors, missing, malformed or tampered entries, restore refused. */
-const EXIT_OK = 0;
-const EXIT_ERROR = 2;
+// Exit (exit-codes.ts): 0 done; 2 usage errors, missing, malformed or tampered entries, restore refused.
 
 const AGENT_DIR_HELP = "the agent's data folder, which holds the quarantine (default: VIGIL_AGENT_DIR, $XDG_DATA_HOME/vigil or ~/.local/share/vigil)";
 const ID_HELP = 'the entry id from "vigil quarantine list" (or a unique prefix of at least 4 digits)';

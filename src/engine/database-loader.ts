@@ -104,12 +104,15 @@ function findImages(paths: string[]): string[] {
   return images;
 }
 
+/** What a user can do when -d names no database. */
+const DATABASE_HINT = 'give -d a signature file (.hdb, .ndb, .ldb, .cvd, ...), a folder of them or a compiled image; without -d the built-in database is used';
+
 /** Compiles sources to an image; errors (not warnings) throw DATABASE_INVALID with every problem. */
 export function compileSources(paths: string[]): { image: Buffer; warnings: DatabaseProblem[] } {
   const problems: DatabaseProblem[] = [];
   const files = listSourceFiles(paths, problems);
   if (files.length === 0 && problems.length === 0) {
-    throw new EngineError('DATABASE_NOT_FOUND', `no signature database found in ${paths.join(', ')}`);
+    throw new EngineError('DATABASE_NOT_FOUND', `no signature database found in ${paths.join(', ')}`, { hint: DATABASE_HINT });
   }
   const builder = new DatabaseBuilder();
   loadSourceFiles(files, builder, problems);
@@ -166,7 +169,7 @@ export function openDatabase(paths: string[], opts: OpenOptions = {}): OpenedDat
     try {
       statSync(p);
     } catch (e) {
-      throw new EngineError('DATABASE_NOT_FOUND', `${p}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`);
+      throw new EngineError('DATABASE_NOT_FOUND', `${p}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`, { hint: DATABASE_HINT });
     }
   }
   const images = findImages(paths);

@@ -2,6 +2,7 @@
  * Errors of the engine. A verdict is never an error: a scan that finds malware returns a result;
  * these are for databases that cannot be loaded and inputs that cannot be read.
  */
+import { VigilError, type VigilErrorOptions } from '../protocol/index.js';
 
 /** Stable codes for problems found while loading signature sources (see docs/cli.md). */
 export type DatabaseProblemCode =
@@ -46,11 +47,11 @@ export type EngineErrorCode =
   | 'SCANNER_CLOSED'
   | 'READ_ERROR';
 
-export class EngineError extends Error {
+export class EngineError extends VigilError {
   readonly code: EngineErrorCode;
   readonly problems: DatabaseProblem[];
-  constructor(code: EngineErrorCode, message: string, options: { cause?: unknown; problems?: DatabaseProblem[] } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+  constructor(code: EngineErrorCode, message: string, options: VigilErrorOptions & { problems?: DatabaseProblem[] } = {}) {
+    super(message, options);
     this.name = 'EngineError';
     this.code = code;
     this.problems = options.problems ?? [];

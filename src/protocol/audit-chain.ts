@@ -18,6 +18,7 @@
  * as a shorter or different chain. Both are caught only against a head obtained elsewhere: the
  * service's signed or published head, or a head the auditor wrote down earlier (`expectHead`).
  */
+import { VigilError } from './vigil-error.js';
 import { describeValue, hasDuplicateMembers, isIsoUtc, printable } from './json-checks.js';
 import { createHash } from 'node:crypto';
 import { canonicalJson } from './canonical-json.js';
@@ -66,7 +67,7 @@ export type AuditRecordErrorCode = 'NOT_JSON' | 'LINE_TOO_LONG' | 'MALFORMED';
 /** Every way a verification fails. */
 export type AuditFailureCode = AuditRecordErrorCode | 'HASH_MISMATCH' | 'SEQ_GAP' | 'SEQ_REPEAT' | 'PREV_MISMATCH' | 'HEAD_MISMATCH' | 'TRUNCATED';
 
-export class AuditChainError extends Error {
+export class AuditChainError extends VigilError {
   constructor(
     readonly code: AuditRecordErrorCode,
     /** The problem without its location, e.g. `field "at": expected ...`. */

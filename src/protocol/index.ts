@@ -82,3 +82,4 @@ export {
   signPolicyNotice,
 } from './policy-notice.js';
 export type { NoticeDecision, PolicyNoticePayload, SignedPolicyNotice } from './policy-notice.js';
+export { VigilError, type VigilErrorDetail, type VigilErrorOptions } from './vigil-error.js';

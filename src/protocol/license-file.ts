@@ -21,6 +21,7 @@
  * last, another reader the first), and an object is read field by field into a fresh copy, so what
  * was verified is what is returned.
  */
+import { VigilError } from './vigil-error.js';
 import { describeValue, hasDuplicateMembers, isIsoUtc, printable } from './json-checks.js';
 import { createHash, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
 import { canonicalJson } from './canonical-json.js';
@@ -110,7 +111,7 @@ export interface LicenseVerifyOptions {
 }
 
 /** Thrown by signing and key helpers (never by verification, which returns a LicenseCheck). */
-export class LicenseFileError extends Error {
+export class LicenseFileError extends VigilError {
   constructor(
     readonly code: 'MALFORMED' | 'BAD_KEY',
     message: string,
@@ -134,7 +135,8 @@ const SIGNATURE_RE = /^[A-Za-z0-9+/]{86}==$/;
 const UNPRINTABLE_RE = /[\u0000-\u001f\u007f-\u009f]|\p{Cs}/u;
 
 /** A field that is missing, mistyped or unknown: becomes MALFORMED with `field`. */
-class Malformed extends Error {
+class Malformed extends VigilError {
+  readonly code = 'MALFORMED';
   constructor(
     readonly field: string,
     message: string,

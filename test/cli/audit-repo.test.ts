@@ -74,7 +74,7 @@ describe('vigil audit repo', () => {
     expect(r.stdout).toMatch(/FAILED: 1 problem\(s\)\n$/);
   });
 
-  it('exits 3 and prints both checkpoints for a split view shown by a witness', async () => {
+  it('exits 4 (EXIT_SPLIT_VIEW) and prints both checkpoints for a split view shown by a witness', async () => {
     const a = await publisher();
     await a.publish();
     const b = await clonePublisher(a);
@@ -85,7 +85,7 @@ describe('vigil audit repo', () => {
     const theirs = readFileSync(join(await b.export(), 'log/checkpoint'), 'utf8');
     writeFileSync(witness, theirs);
     const r = await vigilAudit(['repo', '--mirror', repo, '--state', tempDir(), '--witness', witness]);
-    expect(r.code).toBe(3);
+    expect(r.code).toBe(4);
     expect(r.stdout).toContain(`SPLIT VIEW (${witness}): two trees of 3 entries with different roots`);
     expect(r.stdout).toContain(theirs.split('\n')[2]); // their root hash line
     expect(r.stdout).toContain(readFileSync(join(repo, 'log/checkpoint'), 'utf8').split('\n')[2]);

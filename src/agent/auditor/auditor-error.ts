@@ -4,6 +4,8 @@
  * report with problems (audit-report.ts).
  */
 
+import { VigilError, type VigilErrorOptions } from '../../protocol/index.js';
+
 export type AuditorErrorCode =
   // The server or folder answered nothing usable (network error, HTTP status other than 200/404).
   | 'UNREACHABLE'
@@ -16,11 +18,11 @@ export type AuditorErrorCode =
   // A caller's mistake: a trusted root that does not parse, a release that is not in the log, ...
   | 'BAD_ARGUMENT';
 
-export class AuditorError extends Error {
+export class AuditorError extends VigilError {
   constructor(
     readonly code: AuditorErrorCode,
     message: string,
-    options?: { cause?: unknown },
+    options?: VigilErrorOptions,
   ) {
     super(message, options);
     this.name = 'AuditorError';

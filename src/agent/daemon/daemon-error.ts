@@ -1,4 +1,5 @@
 /** Errors of the daemon: a configuration that cannot be used, or a socket that cannot be opened. */
+import { VigilError, type VigilErrorOptions } from '../../protocol/index.js';
 
 export type DaemonErrorCode =
   | 'CONFIG_INVALID' // clamd.conf has malformed lines or values; `problems` lists them with file:line
@@ -18,11 +19,11 @@ export function formatConfigProblem(p: ConfigProblem, level: 'error' | 'warning'
   return `${p.line > 0 ? `${p.file}:${p.line}` : p.file}: ${level}: ${p.message}`;
 }
 
-export class DaemonError extends Error {
+export class DaemonError extends VigilError {
   readonly code: DaemonErrorCode;
   readonly problems: ConfigProblem[];
-  constructor(code: DaemonErrorCode, message: string, options: { cause?: unknown; problems?: ConfigProblem[] } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+  constructor(code: DaemonErrorCode, message: string, options: VigilErrorOptions & { problems?: ConfigProblem[] } = {}) {
+    super(message, options);
     this.name = 'DaemonError';
     this.code = code;
     this.problems = options.problems ?? [];

@@ -21,6 +21,7 @@
  * across restarts; it is per user there, unless every user names the same file. Containers started
  * from one image that bakes in /etc/machine-id share it, and so share a fingerprint.
  */
+import { VigilError } from '../../protocol/index.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, fsyncSync, linkSync, mkdirSync, openSync, readSync, unlinkSync, writeSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -51,7 +52,7 @@ export interface MachineFingerprint {
 
 export type MachineFingerprintErrorCode = 'FALLBACK_INVALID' | 'FALLBACK_IO';
 
-export class MachineFingerprintError extends Error {
+export class MachineFingerprintError extends VigilError {
   constructor(
     readonly code: MachineFingerprintErrorCode,
     message: string,

@@ -5,6 +5,7 @@
  * A license that is expired or bound to another machine is not an error: checkLicense returns it
  * as a verdict.
  */
+import { VigilError, type VigilErrorOptions } from '../../protocol/index.js';
 import type { PolicyDecision } from './policy-decision.js';
 
 export type LicenseErrorCode =
@@ -47,13 +48,13 @@ export interface ServerRefusal {
   retryAfterSeconds?: number;
 }
 
-export class LicenseError extends Error {
+export class LicenseError extends VigilError {
   override readonly name = 'LicenseError';
   constructor(
     readonly code: LicenseErrorCode,
     message: string,
     readonly server?: ServerRefusal,
-    options?: ErrorOptions,
+    options?: VigilErrorOptions,
   ) {
     super(message, options);
   }

@@ -4,6 +4,7 @@
  * policy decision of a `policy_denied`, the wait of a `rate_limited`), in the same ServerRefusal
  * shape as licensing's.
  */
+import { VigilError, type VigilErrorOptions } from '../../protocol/index.js';
 import type { ServerRefusal } from '../license/license-error.js';
 
 export type NetworkErrorCode =
@@ -28,13 +29,13 @@ export type NetworkErrorCode =
   | 'INVALID_REQUEST'
   | 'SERVER_ERROR'; // any other error answer (5xx, unknown codes)
 
-export class NetworkError extends Error {
+export class NetworkError extends VigilError {
   override readonly name = 'NetworkError';
   constructor(
     readonly code: NetworkErrorCode,
     message: string,
     readonly server?: ServerRefusal,
-    options?: ErrorOptions,
+    options?: VigilErrorOptions,
   ) {
     super(message, options);
   }

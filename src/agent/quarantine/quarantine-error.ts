@@ -2,6 +2,8 @@
  * The one error of the quarantine. Every problem with a stored entry names the entry (its id, or
  * the file name when no id could be read) and says why, so `vigil quarantine` can print it as is.
  */
+import { VigilError, type VigilErrorOptions } from '../../protocol/index.js';
+
 export type QuarantineErrorCode =
   | 'NOT_FOUND' // no entry with that id (or prefix)
   | 'AMBIGUOUS_ID' // a prefix matching several entries
@@ -17,14 +19,14 @@ export type QuarantineErrorCode =
   | 'TARGET_INVALID' // restore target folder missing or not writable
   | 'STORE_IO'; // reading or writing the quarantine folder failed
 
-export class QuarantineError extends Error {
+export class QuarantineError extends VigilError {
   override readonly name = 'QuarantineError';
   constructor(
     readonly code: QuarantineErrorCode,
     message: string,
     /** The entry concerned, when there is one. */
     readonly entry?: string,
-    options?: ErrorOptions,
+    options?: VigilErrorOptions,
   ) {
     super(message, options);
   }

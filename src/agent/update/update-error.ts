@@ -4,6 +4,7 @@
  * CLI can give a policy refusal its own exit code. Whatever the code, the installed database is
  * left as it was.
  */
+import { VigilError, type VigilErrorOptions } from '../../protocol/index.js';
 import type { PolicyDecision } from '../license/policy-decision.js';
 import type { PolicyNotice } from './policy-notice.js';
 
@@ -34,12 +35,12 @@ export type UpdateClientErrorCode =
   | 'IMAGE_INVALID' // a verified image the engine cannot load
   | 'NO_ROLLBACK'; // --rollback without a verified previous database
 
-export class UpdateClientError extends Error {
+export class UpdateClientError extends VigilError {
   override readonly name = 'UpdateClientError';
   constructor(
     readonly code: UpdateClientErrorCode,
     message: string,
-    options?: ErrorOptions & { decision?: PolicyDecision; notice?: PolicyNotice },
+    options?: VigilErrorOptions & { decision?: PolicyDecision; notice?: PolicyNotice },
   ) {
     super(message, options);
     if (options?.decision) this.decision = options.decision;

@@ -5,6 +5,7 @@
  * GeoLite2 nor a cidr,country list ever needs one, and it keeps line numbers honest). A line longer
  * than the limit is reported without being copied, so one huge line costs no extra memory.
  */
+import { VigilError } from '../../protocol/index.js';
 
 export interface CsvLine {
   /** 1-based. */
@@ -29,7 +30,9 @@ export function* readLines(text: string, maxLineLength: number): Generator<CsvLi
 }
 
 /** Thrown by `splitCsvFields` with the reason; callers turn it into a BAD_QUOTING problem. */
-export class CsvSyntaxError extends Error {}
+export class CsvSyntaxError extends VigilError {
+  readonly code = 'BAD_QUOTING';
+}
 
 /** Splits one CSV record into fields, undoing RFC 4180 quoting. */
 export function splitCsvFields(line: string): string[] {

@@ -3,6 +3,7 @@
  * file collects every problem (file, 1-based line, stable code, reason) and throws once, so an
  * operator can fix a file in one pass (the engine's database loader works the same way).
  */
+import { VigilError, type VigilErrorOptions } from '../../protocol/index.js';
 
 export type GeoErrorCode =
   | 'INVALID_ADDRESS' // ipToKey: not an IPv4 or IPv6 address
@@ -39,11 +40,11 @@ export function formatGeoProblem(p: GeoProblem): string {
   return p.line > 0 ? `${p.file}:${p.line}: ${p.reason}` : `${p.file}: ${p.reason}`;
 }
 
-export class GeoError extends Error {
+export class GeoError extends VigilError {
   readonly code: GeoErrorCode;
   readonly problems: readonly GeoProblem[];
-  constructor(code: GeoErrorCode, message: string, options: { cause?: unknown; problems?: GeoProblem[] } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+  constructor(code: GeoErrorCode, message: string, options: VigilErrorOptions & { problems?: GeoProblem[] } = {}) {
+    super(message, options);
     this.name = 'GeoError';
     this.code = code;
     this.problems = options.problems ?? [];

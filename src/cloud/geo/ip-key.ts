@@ -22,6 +22,7 @@
  * - Keys are built with 32-bit arithmetic and a hex table, not BigInt, to keep importing 500k
  *   rows fast; BigInt only formats ranges for messages.
  */
+import { VigilError } from '../../protocol/index.js';
 import { GeoError, quoteInput } from './geo-error.js';
 
 /** Hex digits of a key: 128 bits. */
@@ -40,7 +41,9 @@ const KEY_SHAPE = /^[0-9a-f]{32}$/;
 const ZONE_SHAPE = /^[0-9A-Za-z._~-]+$/;
 
 /** A reason an address does not parse; callers wrap it into a GeoError naming the whole input. */
-class Invalid extends Error {}
+class Invalid extends VigilError {
+  readonly code = 'INVALID_ADDRESS';
+}
 
 /** Maps an IPv4 or IPv6 address to its 32-hex-digit key; throws GeoError('INVALID_ADDRESS'). */
 export function ipToKey(text: string): string {

@@ -6,6 +6,7 @@
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ZodError } from 'zod';
+import { VigilError } from '../../protocol/index.js';
 import { PolicyError } from '../policy/errors.js';
 
 export type ErrorCode =
@@ -33,7 +34,7 @@ export interface ErrorDetail {
   message: string;
 }
 
-export class HttpError extends Error {
+export class HttpError extends VigilError {
   constructor(
     readonly statusCode: number,
     readonly code: ErrorCode,

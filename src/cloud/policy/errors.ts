@@ -3,6 +3,7 @@
  * rules, rule sets, times and subjects that cannot be understood.
  */
 import type { z } from 'zod';
+import { VigilError, type VigilErrorDetail, type VigilErrorOptions } from '../../protocol/index.js';
 
 export type PolicyErrorCode =
   | 'INVALID_RULE' // a rule fails its schema; `issues` lists every problem with its field path
@@ -19,17 +20,26 @@ export interface PolicyIssue {
   message: string;
 }
 
-export class PolicyError extends Error {
+export class PolicyError extends VigilError {
   readonly code: PolicyErrorCode;
   /** Path of the first issue (kept for callers that show one problem). */
   readonly path: FieldPath;
   readonly issues: PolicyIssue[];
-  constructor(code: PolicyErrorCode, message: string, options: { path?: FieldPath; issues?: PolicyIssue[]; cause?: unknown } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+  constructor(code: PolicyErrorCode, message: string, options: VigilErrorOptions & { path?: FieldPath; issues?: PolicyIssue[] } = {}) {
+    super(message, options);
     this.name = 'PolicyError';
     this.code = code;
     this.issues = options.issues ?? [{ path: options.path ?? [], message }];
     this.path = options.path ?? this.issues[0]?.path ?? [];
+  }
+
+  override listDetails(): VigilErrorDetail[] {
+    return this.issues.map((i) => ({ path: i.path.join('.') || '(root)', message: i.message }));
+  }
+
+  /** The message of several issues joins them all on one line; above their list, a heading is enough. */
+  override summariseDetails(): string {
+    return 'invalid input:';
   }
 }
 

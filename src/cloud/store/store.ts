@@ -4,6 +4,8 @@
  * SQL contains a `?`. Values are text, integers and null only: instants are ISO 8601 UTC text,
  * booleans are 0/1, JSON is text. That keeps one schema and one set of queries for both.
  */
+import { VigilError } from '../../protocol/index.js';
+
 export type Dialect = 'sqlite' | 'postgres';
 
 export type SqlValue = string | number | null;
@@ -45,7 +47,7 @@ export async function lockTransaction(q: Queryable, key: number): Promise<void> 
 export const LOCK_MIGRATIONS = 7_315_001;
 export const LOCK_BOOTSTRAP = 7_315_002;
 
-export class StoreError extends Error {
+export class StoreError extends VigilError {
   constructor(
     readonly code: 'STORE_OPEN' | 'STORE_MIGRATION' | 'STORE_NESTED' | 'STORE_CLOSED' | 'STORE_VERSION',
     message: string,

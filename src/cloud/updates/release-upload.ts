@@ -5,6 +5,7 @@
  * and the folder is removed whatever happens. Problems, warnings and the image's list of sources
  * name the uploaded files, never the temporary path.
  */
+import { VigilError } from '../../protocol/index.js';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, sep } from 'node:path';
@@ -81,8 +82,9 @@ export interface CompiledUpload {
 }
 
 /** Sources that do not compile: every problem found, by uploaded file and line. */
-export class SourceProblems extends Error {
+export class SourceProblems extends VigilError {
   override readonly name = 'SourceProblems';
+  readonly code = 'BAD_SOURCES';
   constructor(
     message: string,
     readonly problems: SourceProblem[],

@@ -1,4 +1,6 @@
 /** The one error class of the update repository, with a code from a closed list. */
+import { VigilError, type VigilErrorOptions } from '../../protocol/index.js';
+
 export type UpdateErrorCode =
   // The signature sources do not compile (the problems are in the cause), or there are none.
   | 'BAD_SOURCES'
@@ -12,12 +14,12 @@ export type UpdateErrorCode =
   // What the store holds does not verify (metadata, log): never served further.
   | 'STORE_CORRUPT';
 
-export class UpdateError extends Error {
+export class UpdateError extends VigilError {
   override readonly name = 'UpdateError';
   constructor(
     readonly code: UpdateErrorCode,
     message: string,
-    options?: { cause?: unknown },
+    options?: VigilErrorOptions,
   ) {
     super(message, options);
   }

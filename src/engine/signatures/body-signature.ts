@@ -2,6 +2,7 @@
  * Extended body signatures, `.ndb` (ClamAV docs, "Extended signature format"):
  *   Name:TargetType:Offset:HexSignature[:MinFL[:MaxFL]]
  */
+import { VigilError } from '../../protocol/index.js';
 import type { DatabaseProblemCode } from '../errors.js';
 import { parsePattern, PatternSyntaxError, type PatternOptions } from './hex-pattern.js';
 import type { BodyPattern, BodySignature, Offset, PatternVariant } from './model.js';
@@ -9,7 +10,7 @@ import type { BodyPattern, BodySignature, Offset, PatternVariant } from './model
 /** Functionality level this engine implements (ClamAV 1.4 reports 200+); signatures needing more are skipped. */
 export const ENGINE_FUNCTIONALITY_LEVEL = 210;
 
-export class SignatureLineError extends Error {
+export class SignatureLineError extends VigilError {
   constructor(
     readonly code: DatabaseProblemCode,
     message: string,

@@ -4,6 +4,7 @@
  * padded with spaces, then a tar archive, gzip-compressed in .cvd/.cud and usually plain in .cld.
  * The header's MD5 is of everything after the header.
  */
+import { VigilError } from '../../protocol/index.js';
 import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { readTar, type TarEntry } from './tar-reader.js';
@@ -23,7 +24,9 @@ export interface CvdHeader {
   buildTimestamp: number;
 }
 
-export class CvdFormatError extends Error {}
+export class CvdFormatError extends VigilError {
+  readonly code = 'E010';
+}
 
 export function parseCvdHeader(buf: Uint8Array): CvdHeader {
   if (buf.length < CVD_HEADER_LENGTH) throw new CvdFormatError(`file is ${buf.length} bytes, shorter than the ${CVD_HEADER_LENGTH}-byte header`);

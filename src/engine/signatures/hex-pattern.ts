@@ -5,6 +5,7 @@
  * separated by unbounded gaps (`*`, `{n-}`); inside a segment every gap is bounded (`??`, `{n}`,
  * `{-n}`, `{n-m}`, `[n-m]`). The matcher finds segments in order, each one after the previous.
  */
+import { VigilError } from '../../protocol/index.js';
 
 /** A single byte: matches when `(b & mask) === value`. mask 0xFF exact, 0xF0/0x0F nibble, 0xDF a letter in any case. */
 export interface ByteToken { t: 'byte'; value: number; mask: number }
@@ -33,7 +34,9 @@ export interface Segment {
   gapBefore: number;
 }
 
-export class PatternSyntaxError extends Error {}
+export class PatternSyntaxError extends VigilError {
+  readonly code = 'E005';
+}
 
 /**
  * Largest bounded gap accepted. Bounded gaps stay inside their segment, so the matcher's window

@@ -2,13 +2,16 @@
  * Minimal reader for the tar archives inside ClamAV containers (POSIX ustar headers of 512 bytes;
  * GNU long names are not used by ClamAV's databases and are reported). Reads from memory only.
  */
+import { VigilError } from '../../protocol/index.js';
 
 export interface TarEntry {
   name: string;
   data: Uint8Array;
 }
 
-export class TarFormatError extends Error {}
+export class TarFormatError extends VigilError {
+  readonly code = 'E010';
+}
 
 const BLOCK = 512;
 

@@ -1,3 +1,5 @@
+import { VigilError } from '../vigil-error.js';
+
 /** The one error applying or reading a delta throws, with a code from a closed union. */
 export type ImageDeltaErrorCode =
   // Not a delta, a truncated one, an unknown segment or operation, anything out of bounds.
@@ -9,7 +11,7 @@ export type ImageDeltaErrorCode =
   // The segments built something else than the target the delta names.
   | 'TARGET_MISMATCH';
 
-export class ImageDeltaError extends Error {
+export class ImageDeltaError extends VigilError {
   override readonly name = 'ImageDeltaError';
   constructor(
     readonly code: ImageDeltaErrorCode,

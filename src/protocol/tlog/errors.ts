@@ -3,6 +3,7 @@
  * to a forged checkpoint, is a TlogError with a `code` from TlogErrorCode, so that a client or an
  * auditor can tell a malformed proof from a proof that does not match, and a fork from a shrink.
  */
+import { VigilError, type VigilErrorOptions } from '../vigil-error.js';
 
 export type TlogErrorCode =
   // The caller asked for something impossible (a size that is not a safe integer, index >= size, ...).
@@ -42,7 +43,7 @@ export interface TlogErrorDetails {
   index?: number;
 }
 
-export class TlogError extends Error {
+export class TlogError extends VigilError {
   readonly line: number | undefined;
   readonly index: number | undefined;
 
@@ -50,7 +51,7 @@ export class TlogError extends Error {
     readonly code: TlogErrorCode,
     message: string,
     details: TlogErrorDetails = {},
-    options?: { cause?: unknown },
+    options?: VigilErrorOptions,
   ) {
     super(details.line === undefined ? message : `line ${details.line}: ${message}`, options);
     this.name = 'TlogError';
