@@ -141,7 +141,7 @@ export function settingsFromClamdConfig(config: ClamdConfig, base: DaemonSetting
   set('sendBufTimeoutMs', num('SendBufTimeout'));
   set('maxDirectoryRecursion', num('MaxDirectoryRecursion'));
   // Limits, alerts, ExcludePath and links: the directives of the scan setting table.
-  Object.assign(s, scanSettingsFromClamdConfig(config, s));
+  Object.assign(s, scanSettingsFromClamdConfig(config, s, (problem) => warnings.push(problem)));
   set('logFile', str('LogFile'));
   set('logTime', bool('LogTime'));
   set('logClean', bool('LogClean'));

@@ -32,8 +32,15 @@ export interface SettingEntry {
   /** input: how one file or stream is scanned; walk: which files of a folder are scanned. */
   scope: 'input' | 'walk';
   value: SettingValue;
-  /** Smallest and largest value of a count, as the CLI has always accepted (ClamAV refuses 0 for these limits). */
+  /** Smallest and largest value of a count other than 0 (what 0 means is `zero`'s). */
   range?: readonly [number, number];
+  /**
+   * What a count of 0 means, as in ClamAV: `no-limit` disables the limit (clamscan(1) and
+   * clamd.conf(5) for MaxScanTime; libclamav for MaxFiles); `default` keeps the default with a
+   * warning, as libclamav does for MaxRecursion ("the value of 0 is not allowed, using default").
+   * Without it, 0 is refused like any value outside `range`.
+   */
+  zero?: 'no-limit' | 'default';
   cli: CliFront | Unsupported;
   clamd: { directive: string } | Unsupported;
   /** The path of the option in `createScanner`'s options, such as `limits.maxFileSize`. */
@@ -88,19 +95,19 @@ export const SCAN_SETTING_TABLE: readonly SettingEntry[] = [
     library: 'limits.maxScanSize',
   },
   {
-    setting: 'maxRecursion', scope: 'input', value: 'count', range: [1, 1000],
+    setting: 'maxRecursion', scope: 'input', value: 'count', range: [1, 1000], zero: 'default',
     cli: { flag: '--max-recursion <n>', attribute: 'maxRecursion', help: 'archive nesting levels to unpack: the file is level 0, a .tar.gz needs 3 (default 17)', commands: ALL },
     clamd: { directive: 'MaxRecursion' },
     library: 'limits.maxRecursion',
   },
   {
-    setting: 'maxFiles', scope: 'input', value: 'count', range: [1, 10_000_000],
+    setting: 'maxFiles', scope: 'input', value: 'count', range: [1, 10_000_000], zero: 'no-limit',
     cli: { flag: '--max-files <n>', attribute: 'maxFiles', help: 'objects to unpack from one file, at all levels (default 10000)', commands: ALL },
     clamd: { directive: 'MaxFiles' },
     library: 'limits.maxFiles',
   },
   {
-    setting: 'maxScanTime', scope: 'input', value: 'count', range: [1, 86_400_000],
+    setting: 'maxScanTime', scope: 'input', value: 'count', range: [1, 86_400_000], zero: 'no-limit',
     cli: { flag: '--max-scantime <ms>', attribute: 'maxScantime', help: 'time for one file, unpacking included, in milliseconds (default 120000)', commands: ALL },
     clamd: { directive: 'MaxScanTime' },
     library: 'limits.maxScanTime',

@@ -15,6 +15,20 @@ export function readCount(text: string, [min, max]: readonly [number, number]): 
   return /^\d+$/.test(t) && n >= min && n <= max ? n : undefined;
 }
 
+/**
+ * A count as a setting: its value, or what 0 stands for (`zero`), or undefined when it is out of
+ * range. `no-limit` is Infinity, which every limit check compares against as "never reached".
+ */
+export function readCountSetting(text: string, range: readonly [number, number], zero: 'no-limit' | 'default' | undefined): number | 'default' | undefined {
+  if (zero !== undefined && /^0+$/.test(text.trim())) return zero === 'no-limit' ? Infinity : 'default';
+  return readCount(text, range);
+}
+
+/** The warning libclamav prints for a 0 it does not allow, in its words. */
+export function zeroNotAllowed(name: string, fallback: number): string {
+  return `${name}: the value of 0 is not allowed, using default: ${fallback}`;
+}
+
 /** The option's long name (`--max-filesize`) from Commander's declaration (`--max-filesize <size>`). */
 export function longFlagName(flag: string): string {
   return flag.split(/[ ,]+/).find((part) => part.startsWith('--'))!;

@@ -8,8 +8,16 @@ import type { ClamdConfig } from '../daemon/clamd-config.js';
 import { DaemonError } from '../daemon/daemon-error.js';
 import { SCAN_SETTING_TABLE, isUnsupported } from './scan-setting-table.js';
 import type { ScanSettings } from './scan-settings.js';
+import { readCountSetting, zeroNotAllowed } from './setting-values.js';
 
-export function scanSettingsFromClamdConfig(config: ClamdConfig, base: ScanSettings): ScanSettings {
+/** A warning about a directive, with its line (a 0 that keeps the default). */
+export interface DirectiveWarning {
+  file: string;
+  line: number;
+  message: string;
+}
+
+export function scanSettingsFromClamdConfig(config: ClamdConfig, base: ScanSettings, warn: (w: DirectiveWarning) => void): ScanSettings {
   const s: ScanSettings = { ...base };
   const put = s as unknown as Record<string, unknown>;
   for (const e of SCAN_SETTING_TABLE) {
@@ -24,8 +32,10 @@ export function scanSettingsFromClamdConfig(config: ClamdConfig, base: ScanSetti
         break;
       case 'count': {
         const [min, max] = e.range!;
-        if ((v as number) < min || (v as number) > max) throw configError(config, name, `${name}: expected a whole number from ${min} to ${max}, got ${String(v)}`);
-        put[e.setting] = v;
+        const n = readCountSetting(String(v), e.range!, e.zero);
+        if (n === undefined) throw configError(config, name, `${name}: expected a whole number from ${e.zero ? 0 : min} to ${max}, got ${String(v)}`);
+        if (n === 'default') warn({ file: config.file, line: config.lines.get(name) ?? 0, message: zeroNotAllowed(name, base[e.setting] as number) });
+        else put[e.setting] = n;
         break;
       }
       case 'regexes':

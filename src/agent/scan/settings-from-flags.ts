@@ -5,12 +5,17 @@
  */
 import { cliEntries, type CommandName } from './scan-setting-table.js';
 import { defaultScanSettings, type ScanSettings, type SymlinkLevel } from './scan-settings.js';
-import { longFlagName, readCount, readSize } from './setting-values.js';
+import { longFlagName, readCountSetting, readSize, zeroNotAllowed } from './setting-values.js';
 
 /** Makes the error a wrong flag is reported with (the CLI passes its UsageError). */
 export type InvalidFlag = (message: string) => Error;
 
-export function scanSettingsFromFlags(flags: Readonly<Record<string, unknown>>, command: CommandName, invalid: InvalidFlag, base: ScanSettings = defaultScanSettings()): ScanSettings {
+/** Where a warning about a flag goes (a 0 that keeps the default): standard error unless told. */
+export type FlagWarning = (message: string) => void;
+
+const warnOnStderr: FlagWarning = (message) => process.stderr.write(`WARNING: ${message}\n`);
+
+export function scanSettingsFromFlags(flags: Readonly<Record<string, unknown>>, command: CommandName, invalid: InvalidFlag, base: ScanSettings = defaultScanSettings(), warn: FlagWarning = warnOnStderr): ScanSettings {
   const s: ScanSettings = { ...base };
   const put = s as unknown as Record<string, unknown>;
   for (const e of cliEntries(command)) {
@@ -30,9 +35,10 @@ export function scanSettingsFromFlags(flags: Readonly<Record<string, unknown>>, 
       }
       case 'count': {
         const [min, max] = e.range!;
-        const n = readCount(String(given), e.range!);
-        if (n === undefined) throw invalid(`${option}: expected a whole number from ${min} to ${max}, got '${String(given)}'`);
-        put[e.setting] = n;
+        const n = readCountSetting(String(given), e.range!, e.zero);
+        if (n === undefined) throw invalid(`${option}: expected a whole number from ${e.zero ? 0 : min} to ${max}, got '${String(given)}'`);
+        if (n === 'default') warn(zeroNotAllowed(option, base[e.setting] as number));
+        else put[e.setting] = n;
         break;
       }
       case 'regexes': {

@@ -123,7 +123,8 @@ describe('the builders', () => {
     // Commander hands over --no-heuristic-alerts as true when it is not given.
     expect(scanSettingsFromFlags({ heuristicAlerts: true, exclude: [] }, 'daemon', invalid, base)).toEqual(base);
     expect(() => scanSettingsFromFlags({ maxFilesize: '12Q' }, 'scan', invalid)).toThrow("--max-filesize: '12Q' is not a size");
-    expect(() => scanSettingsFromFlags({ maxScantime: '0' }, 'watch', invalid)).toThrow("--max-scantime: expected a whole number from 1 to 86400000, got '0'");
+    expect(() => scanSettingsFromFlags({ maxScantime: '-1' }, 'watch', invalid)).toThrow("--max-scantime: expected a whole number from 0 to 86400000, got '-1'");
+    expect(() => scanSettingsFromFlags({ maxCompressionRatio: '0' }, 'scan', invalid)).toThrow("--max-compression-ratio: expected a whole number from 1 to 1000000, got '0'");
     expect(() => scanSettingsFromFlags({ followDirSymlinks: '3' }, 'scan', invalid)).toThrow("--follow-dir-symlinks: expected 0, 1 or 2, got '3'");
     expect(() => scanSettingsFromFlags({ exclude: ['('] }, 'scan', invalid)).toThrow("--exclude: '(' is not a valid regular expression");
   });
@@ -143,7 +144,17 @@ describe('the builders', () => {
     expect(settings.excludePaths.map(String)).toEqual(['/^\\/proc\\//']);
     expect(settings.excludeDirs.map(String)).toEqual(['/^\\/proc\\//']);
     expect(settings).toMatchObject({ maxScanTime: 2000, alertExceedsMax: true, followDirectorySymlinks: 0, followFileSymlinks: 0 });
-    expect(() => settingsFromClamdConfig(parseClamdConfig('MaxScanTime 0\n', 'd.conf'))).toThrow(/error\(s\) in d.conf/);
+    expect(() => settingsFromClamdConfig(parseClamdConfig('MaxCompressionRatio 0\n', 'd.conf'))).toThrow(/error\(s\) in d.conf/);
+  });
+
+  it("give 0 ClamAV's meaning: no limit for the scan time and the files, the default (with a warning) for the recursion", () => {
+    const warned: string[] = [];
+    const flags = scanSettingsFromFlags({ maxScantime: '0', maxFiles: '0', maxRecursion: '0' }, 'scan', invalid, defaultScanSettings(), (m) => warned.push(m));
+    expect(flags).toMatchObject({ maxScanTime: Infinity, maxFiles: Infinity, maxRecursion: 17 });
+    expect(warned).toEqual(['--max-recursion: the value of 0 is not allowed, using default: 17']);
+    const { settings, warnings } = settingsFromClamdConfig(parseClamdConfig('MaxScanTime 0\nMaxFiles 0\nMaxRecursion 0\n', 'e.conf'));
+    expect(settings).toMatchObject({ maxScanTime: Infinity, maxFiles: Infinity, maxRecursion: 17 });
+    expect(warnings).toEqual([{ file: 'e.conf', line: 3, message: 'MaxRecursion: the value of 0 is not allowed, using default: 17' }]);
   });
 
   it("read each setting from the library's options, and give them back to createScanner", () => {
