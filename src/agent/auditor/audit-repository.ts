@@ -16,7 +16,7 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { Metadata, Root } from '@tufjs/models';
-import { parseVerifierKey, type NoteVerifier } from '../../protocol/index.js';
+import { parseRootLogFields, parseVerifierKey, ROOT_LOG_FIELD, type NoteVerifier, type RootLogFields } from '../../protocol/index.js';
 import { agentDirPath } from '../agent-dir.js';
 import { AuditorError } from './auditor-error.js';
 import type { AuditProblem, AuditReport } from './audit-report.js';
@@ -26,9 +26,6 @@ import { auditLatestTargets, auditReleases, auditRoots, parseEntries } from './r
 import { AUDIT_LIMITS, type RepoSource } from './repo-source.js';
 import { parseTrustedRoot, readLatestTargets, walkRoots, type RootChain } from './tuf-chain.js';
 import { checkWitnesses, type WitnessInput } from './witness.js';
-
-/** The root's extra signed field naming the transparency log (docs/updates.md). */
-export const ROOT_LOG_FIELD = 'x-vigil-log';
 
 export interface AuditOptions {
   source: RepoSource;
@@ -48,10 +45,13 @@ export function defaultStateDir(origin: string, agentDir = agentDirPath()): stri
   return join(agentDir, 'audit', `${slug}-${createHash('sha256').update(origin).digest('hex').slice(0, 8)}`);
 }
 
-function logInfo(root: Metadata<Root>): { origin: string; key: string; clock: string | undefined } | undefined {
-  const info = root.signed.unrecognizedFields[ROOT_LOG_FIELD] as { origin?: unknown; key?: unknown; clock?: unknown } | undefined;
-  if (typeof info?.origin !== 'string' || typeof info.key !== 'string') return undefined;
-  return { origin: info.origin, key: info.key, clock: typeof info.clock === 'string' ? info.clock : undefined };
+/** The log a root names (x-vigil-log, protocol/root-log.ts); undefined when it names none, or not in that format. */
+function logInfo(root: Metadata<Root>): RootLogFields | undefined {
+  try {
+    return parseRootLogFields(root.signed.unrecognizedFields);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The log's origin and keys, from every root version chained to the trusted one. */

@@ -20,6 +20,7 @@ import {
   consistencyProofFromTiles,
   decodeEntryBundle,
   entryBundlePath,
+  findClockTime,
   openCheckpoint,
   tilePath,
   tilesForTreeSize,
@@ -32,7 +33,6 @@ import {
 import { AuditorError } from './auditor-error.js';
 import type { AuditProblem } from './audit-report.js';
 import type { AuditState } from './audit-state.js';
-import { checkpointTime } from './clock-cosignature.js';
 import { AUDIT_LIMITS, type RepoSource } from './repo-source.js';
 
 export interface LogKeys {
@@ -84,7 +84,7 @@ export async function auditLog(raw: RepoSource, source: RepoSource, state: Audit
   let time: Date | undefined;
   if (keys.clock !== undefined) {
     try {
-      time = checkpointTime(note, keys.clock);
+      time = findClockTime(note, keys.clock);
       if (time === undefined) warnings.push('the checkpoint carries no cosignature of the log clock: its time is unknown');
     } catch (e) {
       problems.push({ code: 'CLOCK_INVALID', message: `the checkpoint's clock cosignature: ${(e as Error).message}` });
