@@ -181,6 +181,19 @@ export {
   type ReleaseTarget,
 } from './release-target.js';
 export {
+  EVENT_TEXT_LIMITS,
+  MAX_EVENTS_PER_BATCH,
+  NETWORK_EVENT_KINDS,
+  SHA256_HEX_RE,
+  eventTextProblem,
+  isEventInstant,
+  parseNetworkEvent,
+  type EventKind,
+  type NetworkEvent,
+} from './network-event.js';
+export { CONSENT_CATEGORIES, categoryOfKind, isConsentCategory, type ConsentCategory } from './network-consent.js';
+export { HASH_PREFIX_RE, MAX_PREFIXES_PER_LOOKUP, PREFIX_HEX_CHARS, parseHashPrefix, prefixOf } from './hash-prefix.js';
+export {
   Alignment,
   DeltaReader,
   IMAGE_DELTA_BODY_DEFLATE,
