@@ -41,33 +41,19 @@ export {
   type LicenseKeyCheck,
 } from './license-key.js';
 export {
-  LICENSE_FIELD_MAX_CHARS,
-  LICENSE_FILE_FORMAT,
   LICENSE_FILE_MAX_BYTES,
-  LICENSE_MAX_ENTITLEMENTS,
   LICENSE_SIGNATURE_PREFIX,
   LicenseFileError,
   exportPublicKeyPem,
   formatLicenseFile,
   importPublicKeyPem,
-  isMachineFingerprint,
   parseLicenseFileText,
   publicKeyId,
   signLicenseFile,
   verifyLicenseFile,
 } from './license-file.js';
-export type {
-  LicenseCheck,
-  LicenseFailureCode,
-  LicenseFile,
-  LicenseFileParse,
-  LicenseInvalid,
-  LicensePayload,
-  LicenseState,
-  LicenseStatus,
-  LicenseValid,
-  LicenseVerifyOptions,
-} from './license-file.js';
+export type { LicenseCheck, LicenseFailureCode, LicenseFileParse, LicenseInvalid, LicenseState, LicenseValid, LicenseVerifyOptions } from './license-file.js';
+export { LICENSE_FIELD_MAX_CHARS, LICENSE_FILE_FORMAT, LICENSE_MAX_ENTITLEMENTS, isMachineFingerprint, type LicenseFile, type LicensePayload, type LicenseStatus } from './license-payload.js';
 export {
   CHECKPOINT_PATH,
   COSIGNATURE_BYTES,
@@ -190,6 +176,7 @@ export {
   parseNetworkEvent,
   type EventKind,
   type NetworkEvent,
+  type NetworkEventParseOptions,
 } from './network-event.js';
 export { CONSENT_CATEGORIES, categoryOfKind, isConsentCategory, type ConsentCategory } from './network-consent.js';
 export { HASH_PREFIX_RE, MAX_PREFIXES_PER_LOOKUP, PREFIX_HEX_CHARS, parseHashPrefix, prefixOf } from './hash-prefix.js';

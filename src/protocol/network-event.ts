@@ -51,8 +51,8 @@ const FIELDS: readonly string[] = ['kind', 'sha256', 'size', 'file_type', 'detec
 export function eventTextProblem(v: unknown, min: number, max: number): string | undefined {
   if (typeof v !== 'string') return 'not a string';
   if (v.length < min || v.length > max) return `not ${min} to ${max} characters long`;
-  if (CONTROL_RE.test(v)) return 'contains control characters';
-  if (LONE_SURROGATE_RE.test(v)) return 'is not well-formed Unicode text';
+  if (CONTROL_RE.test(v)) return 'not printable: contains control characters';
+  if (LONE_SURROGATE_RE.test(v)) return 'not printable: not well-formed Unicode text (a lone surrogate)';
   return undefined;
 }
 
@@ -73,15 +73,25 @@ function readText(o: Record<string, unknown>, name: keyof typeof EVENT_TEXT_LIMI
   return o[name] as string;
 }
 
+export interface NetworkEventParseOptions {
+  /** Where the event is, for messages (`events.3`); `event` by default. */
+  at?: string;
+  /**
+   * A member the format does not name: `refuse` it (UNKNOWN_FIELD; the default, for what arrives
+   * over the wire), or `drop` it (for an event this side built, which is then sent without it).
+   */
+  unknownFields?: 'refuse' | 'drop';
+}
+
 /**
- * `value` checked against the format: exactly the wire fields (a member it does not name is
- * refused), `seen_at` normalised to UTC with milliseconds. Throws WireFormatError naming the field
- * (`<at>.<field>`) and the reason.
+ * `value` checked against the format, returned with exactly the wire fields, `seen_at` normalised
+ * to UTC with milliseconds. Throws WireFormatError naming the field (`<at>.<field>`) and the reason.
  */
-export function parseNetworkEvent(value: unknown, at = 'event'): NetworkEvent {
+export function parseNetworkEvent(value: unknown, options: NetworkEventParseOptions = {}): NetworkEvent {
+  const at = options.at ?? 'event';
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new WireFormatError('MALFORMED', at, 'not an object');
   const o = value as Record<string, unknown>;
-  for (const name of Object.keys(o)) if (!FIELDS.includes(name)) throw new WireFormatError('UNKNOWN_FIELD', `${at}.${name.slice(0, 40)}`, 'not a field of a network event');
+  if (options.unknownFields !== 'drop') for (const name of Object.keys(o)) if (!FIELDS.includes(name)) throw new WireFormatError('UNKNOWN_FIELD', `${at}.${name.slice(0, 40)}`, 'not a field of a network event');
   const kind = o['kind'];
   if (kind !== 'detection' && kind !== 'unknown-executable') throw new WireFormatError('BAD_VALUE', `${at}.kind`, 'neither detection nor unknown-executable');
   if (typeof o['sha256'] !== 'string' || !SHA256_HEX_RE.test(o['sha256'])) throw new WireFormatError('BAD_VALUE', `${at}.sha256`, 'not a SHA-256 in 64 lowercase hex digits');

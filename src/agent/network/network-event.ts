@@ -9,10 +9,10 @@ import { NetworkError } from './network-error.js';
 
 export type { EventKind, NetworkEvent } from '../../protocol/index.js';
 
-/** `e` checked against the wire format, with exactly the wire fields (nothing else is kept). */
+/** `e` checked against the wire format, with exactly the wire fields (anything else is dropped, never sent). */
 export function checkEvent(e: NetworkEvent): NetworkEvent {
   try {
-    return parseNetworkEvent(e);
+    return parseNetworkEvent(e, { unknownFields: 'drop' });
   } catch (err) {
     throw new NetworkError('INVALID_EVENT', `the event does not fit the wire format: ${(err as Error).message}`, undefined, { cause: err });
   }
