@@ -31,7 +31,8 @@ export function withRootLogField<T extends object>(signed: T, info: RootLogInfo)
 }
 
 function readText(info: Record<string, unknown>, name: string, required: boolean): string | undefined {
-  const v = info[name];
+  // Own members only: never a value inherited from a prototype.
+  const v = Object.prototype.hasOwnProperty.call(info, name) ? info[name] : undefined;
   const field = `${ROOT_LOG_FIELD}.${name}`;
   if (v === undefined) {
     if (required) throw new WireFormatError('MISSING_FIELD', field, 'missing');
