@@ -179,6 +179,27 @@ export {
   type NetworkEventParseOptions,
 } from './network-event.js';
 export { CONSENT_CATEGORIES, categoryOfKind, isConsentCategory, type ConsentCategory } from './network-consent.js';
+export {
+  INITIAL_ROOT_FILE,
+  REPOSITORY_LOG_DIR,
+  REPOSITORY_METADATA_DIR,
+  REPOSITORY_TARGETS_DIR,
+  TARGET_NAME_MAX_CHARS,
+  TIMESTAMP_FILE,
+  UPDATES_ROUTE_PREFIX,
+  logPath,
+  metadataFileName,
+  metadataPath,
+  parseMetadataFileName,
+  parseTargetFileName,
+  repositoryUrls,
+  targetFileName,
+  targetPath,
+  updatesBaseUrl,
+  type MetadataFile,
+  type RepositoryUrls,
+  type VersionedRole,
+} from './repository-layout.js';
 export { HASH_PREFIX_RE, MAX_PREFIXES_PER_LOOKUP, PREFIX_HEX_CHARS, parseHashPrefix, prefixOf } from './hash-prefix.js';
 export {
   Alignment,

@@ -13,7 +13,7 @@
 import { createHash } from 'node:crypto';
 import type { Metadata, Targets } from '@tufjs/models';
 import { Database } from '../../engine/index.js';
-import { imageTargetName, parseImageTargetName, parseReleaseTargetMark } from '../../protocol/index.js';
+import { imageTargetName, metadataPath, parseImageTargetName, parseReleaseTargetMark, targetPath } from '../../protocol/index.js';
 import type { AuditedRelease, AuditedRoot, AuditProblem, SignatureCounts } from './audit-report.js';
 import type { AuditState } from './audit-state.js';
 import { parseLogEntry, type LogEntry } from './log-entry.js';
@@ -25,7 +25,7 @@ const sha256Hex = (data: Uint8Array) => createHash('sha256').update(data).digest
 
 /** The export path of a release's image. */
 export function imagePath(release: { number: number; image: { sha256: string } }): string {
-  return `targets/${release.image.sha256}.${imageTargetName(release.number)}`;
+  return targetPath(release.image.sha256, imageTargetName(release.number));
 }
 
 /** The log's entries, parsed; a problem for each that does not parse (it is skipped). */
@@ -49,7 +49,7 @@ export async function auditRoots(entries: readonly LogEntry[], chain: RootChain,
     if (e.version !== i + 1) problems.push({ code: 'ENTRY_INVALID', message: `entry ${e.index} logs root version ${e.version} where version ${i + 1} was due` });
   });
   for (const e of logged) {
-    const file = chain.roots.find((r) => r.version === e.version)?.bytes ?? (await source.read(`metadata/${e.version}.root.json`, AUDIT_LIMITS.maxMetadataBytes));
+    const file = chain.roots.find((r) => r.version === e.version)?.bytes ?? (await source.read(metadataPath({ role: 'root', version: e.version }), AUDIT_LIMITS.maxMetadataBytes));
     if (file === undefined) problems.push({ code: 'ROOT_MISMATCH', message: `root version ${e.version} is in the log (entry ${e.index}) but the repository does not serve it` });
     else if (sha256Hex(file) !== e.sha256 || file.length !== e.length) {
       problems.push({ code: 'ROOT_MISMATCH', message: `root version ${e.version} as served (${file.length} bytes, SHA-256 ${sha256Hex(file)}) is not the one logged in entry ${e.index} (${e.length} bytes, ${e.sha256})` });

@@ -18,7 +18,7 @@ import { AGENT_DIR_MODE, ensureAgentDir } from '../agent-dir.js';
 import { writeFileAtomic } from '../atomic-file.js';
 import { readLogTrust, type LogTrust } from './log-check.js';
 import type { RepoFetcher } from './repo-fetcher.js';
-import type { RepoSource } from './repo-source.js';
+import type { RepoLocation } from './repo-location.js';
 import { UpdateClientError } from './update-error.js';
 import type { UpdatePaths } from './update-paths.js';
 
@@ -50,7 +50,7 @@ export interface TrustedMetadata extends ReleaseTargets {
 
 export interface RefreshOptions {
   paths: UpdatePaths;
-  source: RepoSource;
+  source: RepoLocation;
   fetcher: RepoFetcher;
   /** The initial trusted root, used only when the agent keeps none. */
   trustedRootFile?: string;
