@@ -200,6 +200,7 @@ export {
   type RepositoryUrls,
   type VersionedRole,
 } from './repository-layout.js';
+export { ACTIVATION_AUTH_SCHEME, formatActivationAuthorization, parseActivationAuthorization, type ActivationCredential } from './activation-credential.js';
 export { HASH_PREFIX_RE, MAX_PREFIXES_PER_LOOKUP, PREFIX_HEX_CHARS, parseHashPrefix, prefixOf } from './hash-prefix.js';
 export {
   Alignment,

@@ -8,7 +8,7 @@
 import { formatWait, readCappedText, readJsonAnswer, readRefusal, transportFailure } from '../cloud-answer.js';
 import { serverText } from '../license/server-text.js';
 import { readActivation } from '../license/license-state.js';
-import { isConsentCategory, type ConsentCategory } from '../../protocol/index.js';
+import { formatActivationAuthorization, isConsentCategory, type ConsentCategory } from '../../protocol/index.js';
 import { NetworkError, type NetworkErrorCode } from './network-error.js';
 import type { NetworkEvent } from './network-event.js';
 
@@ -85,7 +85,7 @@ export class NetworkClient {
     }
     this.timeoutMs = options.timeoutMs ?? NETWORK_REQUEST_TIMEOUT_MS;
     this.fetch = options.fetch ?? fetch;
-    this.authorization = `Activation ${options.activationId}.${options.secret}`;
+    this.authorization = formatActivationAuthorization({ activationId: options.activationId, secret: options.secret });
   }
 
   get server(): string {

@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TargetFile } from '@tufjs/models';
 import { Database } from '../../engine/index.js';
-import { applyImageDelta, importPublicKeyPem, NOTE_MAX_BYTES, readImageDeltaHeader } from '../../protocol/index.js';
+import { applyImageDelta, formatActivationAuthorization, importPublicKeyPem, NOTE_MAX_BYTES, readImageDeltaHeader } from '../../protocol/index.js';
 import { ensureAgentDir } from '../agent-dir.js';
 import { writeFileAtomic } from '../atomic-file.js';
 import { readActivation, type ActivationRecord } from '../license/license-state.js';
@@ -164,7 +164,7 @@ export async function runUpdate(options: UpdateOptions): Promise<UpdateOutcome> 
   const trust = activation ? noticeTrust(activation) : undefined;
   const fetcher = new RepoFetcher({
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-    ...(activation ? { authorization: `Activation ${activation.activation_id}.${activation.secret}` } : {}),
+    ...(activation ? { authorization: formatActivationAuthorization({ activationId: activation.activation_id, secret: activation.secret }) } : {}),
     ...(trust ? { noticeTrust: trust } : {}),
   });
   const trustedRootFile = options.trustedRootFile;
