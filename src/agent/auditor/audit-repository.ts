@@ -16,7 +16,7 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { Metadata, Root } from '@tufjs/models';
-import { parseVerifierKey, type NoteVerifier } from '../../protocol/index.js';
+import { metadataPath, type NoteVerifier, parseRootLogFields, parseVerifierKey, REPOSITORY_LOG_DIR, REPOSITORY_METADATA_DIR, ROOT_LOG_FIELD, type RootLogFields } from '../../protocol/index.js';
 import { agentDirPath } from '../agent-dir.js';
 import { AuditorError } from './auditor-error.js';
 import type { AuditProblem, AuditReport } from './audit-report.js';
@@ -27,8 +27,7 @@ import { AUDIT_LIMITS, type RepoSource } from './repo-source.js';
 import { parseTrustedRoot, readLatestTargets, walkRoots, type RootChain } from './tuf-chain.js';
 import { checkWitnesses, type WitnessInput } from './witness.js';
 
-/** The root's extra signed field naming the transparency log (docs/updates.md). */
-export const ROOT_LOG_FIELD = 'x-vigil-log';
+const FIRST_ROOT = metadataPath({ role: 'root', version: 1 });
 
 export interface AuditOptions {
   source: RepoSource;
@@ -48,10 +47,13 @@ export function defaultStateDir(origin: string, agentDir = agentDirPath()): stri
   return join(agentDir, 'audit', `${slug}-${createHash('sha256').update(origin).digest('hex').slice(0, 8)}`);
 }
 
-function logInfo(root: Metadata<Root>): { origin: string; key: string; clock: string | undefined } | undefined {
-  const info = root.signed.unrecognizedFields[ROOT_LOG_FIELD] as { origin?: unknown; key?: unknown; clock?: unknown } | undefined;
-  if (typeof info?.origin !== 'string' || typeof info.key !== 'string') return undefined;
-  return { origin: info.origin, key: info.key, clock: typeof info.clock === 'string' ? info.clock : undefined };
+/** The log a root names (x-vigil-log, protocol/root-log.ts); undefined when it names none, or not in that format. */
+function logInfo(root: Metadata<Root>): RootLogFields | undefined {
+  try {
+    return parseRootLogFields(root.signed.unrecognizedFields);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The log's origin and keys, from every root version chained to the trusted one. */
@@ -94,11 +96,11 @@ export async function auditRepository(options: AuditOptions): Promise<AuditRepor
     trustedFrom = 'state';
   }
   if (trustedBytes === undefined) {
-    trustedBytes = await source.read('metadata/1.root.json', AUDIT_LIMITS.maxMetadataBytes);
-    if (trustedBytes === undefined) throw new AuditorError('NOT_A_REPOSITORY', `${source.label} has no metadata/1.root.json: not an update repository`);
+    trustedBytes = await source.read(FIRST_ROOT, AUDIT_LIMITS.maxMetadataBytes);
+    if (trustedBytes === undefined) throw new AuditorError('NOT_A_REPOSITORY', `${source.label} has no ${FIRST_ROOT}: not an update repository`);
     trustedFrom = 'first-use';
   }
-  let trusted = parseTrustedRoot(trustedBytes, options.trustedRoot?.label ?? (trustedFrom === 'state' ? 'the pinned root' : `${source.label} metadata/1.root.json`));
+  let trusted = parseTrustedRoot(trustedBytes, options.trustedRoot?.label ?? (trustedFrom === 'state' ? 'the pinned root' : `${source.label} ${FIRST_ROOT}`));
   if (stateDir === undefined) {
     const origin = logInfo(trusted)?.origin;
     if (origin === undefined) throw new AuditorError('NOT_A_REPOSITORY', `the trusted root names no transparency log (${ROOT_LOG_FIELD}); give --state`);
@@ -140,7 +142,7 @@ export async function auditRepository(options: AuditOptions): Promise<AuditRepor
   if (log !== undefined && keys !== undefined) {
     const { checkpoint } = log;
     state.saveCheckpoint(checkpoint.note, checkpoint.size, Buffer.from(checkpoint.rootHash).toString('hex'));
-    state.commitMirror((path) => path.startsWith('log/'));
+    state.commitMirror((path) => path.startsWith(`${REPOSITORY_LOG_DIR}/`));
     for (const [path, data] of log.files) if (state.mirroredFile(path) === undefined) state.mirrorFile(path, data);
     report.log = { size: checkpoint.size, rootHash: Buffer.from(checkpoint.rootHash).toString('hex'), ...(log.time ? { time: log.time.toISOString() } : {}), checkpointsSeen: log.checkpointsSeen };
 
@@ -157,6 +159,6 @@ export async function auditRepository(options: AuditOptions): Promise<AuditRepor
     if (latest !== undefined) auditLatestTargets(latest, report.releases, problems);
   }
   report.ok = problems.length === 0 && report.splitViews.length === 0;
-  state.commitMirror((path) => report.ok && path.startsWith('metadata/'));
+  state.commitMirror((path) => report.ok && path.startsWith(`${REPOSITORY_METADATA_DIR}/`));
   return report;
 }

@@ -9,13 +9,14 @@
  *
  * Files are written aside and renamed, so an interrupted run leaves the state as it was.
  */
+import { CHECKPOINT_PATH, logPath, metadataPath, REPOSITORY_TARGETS_DIR } from '../../protocol/index.js';
 import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
 import { AuditorError } from './auditor-error.js';
 import type { RepoSource } from './repo-source.js';
 
 /** Repository files that change in place: never answered from the mirror. */
-export const MUTABLE_PATHS: readonly string[] = ['log/checkpoint', 'metadata/timestamp.json'];
+export const MUTABLE_PATHS: readonly string[] = [logPath(CHECKPOINT_PATH), metadataPath({ role: 'timestamp' })];
 
 const CHECKPOINT_NAME_RE = /^(0|[1-9][0-9]*)-([0-9a-f]{16})$/;
 
@@ -77,7 +78,7 @@ export class AuditState {
         const kept = this.pending.get(path) ?? this.readFile(join('mirror', path));
         if (kept !== undefined) return kept;
         const data = await source.read(path, maxBytes);
-        if (data !== undefined && !path.startsWith('targets/')) this.pending.set(path, data);
+        if (data !== undefined && !path.startsWith(`${REPOSITORY_TARGETS_DIR}/`)) this.pending.set(path, data);
         return data;
       },
     };

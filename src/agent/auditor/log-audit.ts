@@ -16,10 +16,13 @@
 import {
   MerkleTree,
   TlogError,
+  CHECKPOINT_PATH,
   computeTile,
   consistencyProofFromTiles,
   decodeEntryBundle,
   entryBundlePath,
+  logPath,
+  findClockTime,
   openCheckpoint,
   tilePath,
   tilesForTreeSize,
@@ -32,7 +35,6 @@ import {
 import { AuditorError } from './auditor-error.js';
 import type { AuditProblem } from './audit-report.js';
 import type { AuditState } from './audit-state.js';
-import { checkpointTime } from './clock-cosignature.js';
 import { AUDIT_LIMITS, type RepoSource } from './repo-source.js';
 
 export interface LogKeys {
@@ -55,7 +57,7 @@ export interface VerifiedLog {
 
 /** Reads tiles under `log/` of a repository source. */
 export function tileFetcher(source: RepoSource): TileFetcher {
-  return async (_tile, path) => source.read(`log/${path}`, AUDIT_LIMITS.maxTileBytes);
+  return async (_tile, path) => source.read(logPath(path), AUDIT_LIMITS.maxTileBytes);
 }
 
 export function indent(text: string): string {
@@ -71,8 +73,8 @@ export function indent(text: string): string {
  * verify. `raw` is the source, `source` the same through the state's mirror.
  */
 export async function auditLog(raw: RepoSource, source: RepoSource, state: AuditState, keys: LogKeys, problems: AuditProblem[], warnings: string[]): Promise<VerifiedLog | undefined> {
-  const bytes = await raw.read('log/checkpoint', AUDIT_LIMITS.maxCheckpointBytes);
-  if (bytes === undefined) throw new AuditorError('NOT_A_REPOSITORY', `${raw.label} has no log/checkpoint: not an update repository`);
+  const bytes = await raw.read(logPath(CHECKPOINT_PATH), AUDIT_LIMITS.maxCheckpointBytes);
+  if (bytes === undefined) throw new AuditorError('NOT_A_REPOSITORY', `${raw.label} has no ${logPath(CHECKPOINT_PATH)}: not an update repository`);
   const note = Buffer.from(bytes).toString('utf8');
   let checkpoint: SignedCheckpoint;
   try {
@@ -84,7 +86,7 @@ export async function auditLog(raw: RepoSource, source: RepoSource, state: Audit
   let time: Date | undefined;
   if (keys.clock !== undefined) {
     try {
-      time = checkpointTime(note, keys.clock);
+      time = findClockTime(note, keys.clock);
       if (time === undefined) warnings.push('the checkpoint carries no cosignature of the log clock: its time is unknown');
     } catch (e) {
       problems.push({ code: 'CLOCK_INVALID', message: `the checkpoint's clock cosignature: ${(e as Error).message}` });
@@ -118,7 +120,7 @@ async function readTree(source: RepoSource, checkpoint: SignedCheckpoint, proble
   for (let index = 0; index * TILE_WIDTH < checkpoint.size; index++) {
     const width = Math.min(TILE_WIDTH, checkpoint.size - index * TILE_WIDTH);
     const path = entryBundlePath(index, width);
-    const data = await source.read(`log/${path}`, AUDIT_LIMITS.maxTileBytes);
+    const data = await source.read(logPath(path), AUDIT_LIMITS.maxTileBytes);
     if (data === undefined) {
       problems.push({ code: 'TILE_INVALID', message: `entry bundle ${path} of the tree of ${checkpoint.size} entries is missing` });
       return undefined;
@@ -143,7 +145,7 @@ async function checkTiles(source: RepoSource, size: number, tree: MerkleTree, pr
   let ok = true;
   for (const tile of tilesForTreeSize(size)) {
     const path = tilePath(tile);
-    const data = await source.read(`log/${path}`, AUDIT_LIMITS.maxTileBytes);
+    const data = await source.read(logPath(path), AUDIT_LIMITS.maxTileBytes);
     if (data === undefined) {
       problems.push({ code: 'TILE_INVALID', message: `tile ${path} of the tree of ${size} entries is missing` });
       ok = false;

@@ -13,6 +13,7 @@
 import { createHash } from 'node:crypto';
 import type { Metadata, Targets } from '@tufjs/models';
 import { Database } from '../../engine/index.js';
+import { imageTargetName, metadataPath, parseImageTargetName, parseReleaseTargetMark, targetPath } from '../../protocol/index.js';
 import type { AuditedRelease, AuditedRoot, AuditProblem, SignatureCounts } from './audit-report.js';
 import type { AuditState } from './audit-state.js';
 import { parseLogEntry, type LogEntry } from './log-entry.js';
@@ -22,13 +23,9 @@ import { readTargets, type RootChain } from './tuf-chain.js';
 
 const sha256Hex = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
 
-export function imageTargetName(release: number): string {
-  return `vigil-${release}.vigildb`;
-}
-
 /** The export path of a release's image. */
 export function imagePath(release: { number: number; image: { sha256: string } }): string {
-  return `targets/${release.image.sha256}.${imageTargetName(release.number)}`;
+  return targetPath(release.image.sha256, imageTargetName(release.number));
 }
 
 /** The log's entries, parsed; a problem for each that does not parse (it is skipped). */
@@ -52,7 +49,7 @@ export async function auditRoots(entries: readonly LogEntry[], chain: RootChain,
     if (e.version !== i + 1) problems.push({ code: 'ENTRY_INVALID', message: `entry ${e.index} logs root version ${e.version} where version ${i + 1} was due` });
   });
   for (const e of logged) {
-    const file = chain.roots.find((r) => r.version === e.version)?.bytes ?? (await source.read(`metadata/${e.version}.root.json`, AUDIT_LIMITS.maxMetadataBytes));
+    const file = chain.roots.find((r) => r.version === e.version)?.bytes ?? (await source.read(metadataPath({ role: 'root', version: e.version }), AUDIT_LIMITS.maxMetadataBytes));
     if (file === undefined) problems.push({ code: 'ROOT_MISMATCH', message: `root version ${e.version} is in the log (entry ${e.index}) but the repository does not serve it` });
     else if (sha256Hex(file) !== e.sha256 || file.length !== e.length) {
       problems.push({ code: 'ROOT_MISMATCH', message: `root version ${e.version} as served (${file.length} bytes, SHA-256 ${sha256Hex(file)}) is not the one logged in entry ${e.index} (${e.length} bytes, ${e.sha256})` });
@@ -112,6 +109,16 @@ export async function auditReleases(entries: readonly LogEntry[], chain: RootCha
   return out;
 }
 
+/** The release whose image a target's `custom` marks it as (protocol/release-target.ts), whatever its name; undefined when none. */
+function markedImage(custom: unknown): number | undefined {
+  try {
+    const target = parseReleaseTargetMark(custom);
+    return target.kind === 'image' ? target.release : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Undefined when `targets` lists the release's image with the logged digest and length; else what differs. */
 function checkListed(targets: Metadata<Targets>, e: Extract<LogEntry, { kind: 'release' }>): string | undefined {
   const name = imageTargetName(e.release);
@@ -121,8 +128,7 @@ function checkListed(targets: Metadata<Targets>, e: Extract<LogEntry, { kind: 'r
   if (sha256 !== e.image.sha256 || target.length !== e.image.length) {
     return `lists ${name} as ${target.length} bytes with SHA-256 ${sha256 ?? '(none)'}, but the log (entry ${e.index}) has ${e.image.length} bytes with ${e.image.sha256}`;
   }
-  const custom = (target.custom as { vigil?: { kind?: unknown; release?: unknown } } | undefined)?.vigil;
-  if (custom?.kind !== 'image' || custom.release !== e.release) return `does not mark ${name} as the image of release ${e.release}`;
+  if (markedImage(target.custom) !== e.release) return `does not mark ${name} as the image of release ${e.release}`;
   return undefined;
 }
 
@@ -146,9 +152,8 @@ async function readImage(source: RepoSource, state: AuditState, release: Audited
 export function auditLatestTargets(targets: Metadata<Targets>, releases: readonly AuditedRelease[], problems: AuditProblem[]): void {
   const images = new Map<number, { name: string; sha256: string | undefined; length: number }>();
   for (const [name, target] of Object.entries(targets.signed.targets)) {
-    const custom = (target.custom as { vigil?: { kind?: unknown; release?: unknown } } | undefined)?.vigil;
-    const m = /^vigil-([1-9][0-9]*)\.vigildb$/.exec(name);
-    const number = custom?.kind === 'image' && typeof custom.release === 'number' ? custom.release : m ? Number(m[1]) : undefined;
+    // A target marked as an image, or named as one (an unmarked image must be reported too).
+    const number = markedImage(target.custom) ?? parseImageTargetName(name);
     if (number !== undefined) images.set(number, { name, sha256: target.hashes['sha256'], length: target.length });
   }
   for (const [number, image] of [...images].sort((a, b) => a[0] - b[0])) {

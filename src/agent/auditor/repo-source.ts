@@ -1,6 +1,6 @@
 /**
  * Where an auditor reads an update repository: the files of `vigil cloud repo export` (docs/updates.md),
- * by their path in that layout (`metadata/1.root.json`, `targets/<sha256>.<name>`, `log/checkpoint`,
+ * by their path in that layout (protocol/repository-layout.ts) (`metadata/1.root.json`, `targets/<sha256>.<name>`, `log/checkpoint`,
  * `log/tile/...`), from a folder, from a static server holding the export, or from a Vigil cloud's
  * public routes (`<cloud>/v1/updates/...`, the same bytes). Nothing read is trusted: every byte is
  * checked against signed metadata or a signed checkpoint before use. Reads are bounded by
@@ -8,6 +8,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
+import { updatesBaseUrl } from '../../protocol/index.js';
 import { AuditorError } from './auditor-error.js';
 
 const MiB = 1024 * 1024;
@@ -86,7 +87,7 @@ export function httpSource(baseUrl: string, label = baseUrl): RepoSource {
 
 /** A Vigil cloud's public update routes: the export layout under `<cloud>/v1/updates/`. */
 export function serverSource(cloudUrl: string): RepoSource {
-  return httpSource(`${cloudUrl.replace(/\/+$/, '')}/v1/updates`, cloudUrl);
+  return httpSource(updatesBaseUrl(cloudUrl), cloudUrl);
 }
 
 /** Reads the body, refusing it as soon as it passes `maxBytes` (never sized from Content-Length). */

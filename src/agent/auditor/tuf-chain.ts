@@ -4,6 +4,7 @@
  * @tufjs/models, as the cloud builds them, so the signatures are checked exactly as a client does.
  */
 import { Metadata, MetadataKind, type Root, type Snapshot, type Targets, type Timestamp } from '@tufjs/models';
+import { metadataPath } from '../../protocol/index.js';
 import { AuditorError } from './auditor-error.js';
 import type { AuditProblem } from './audit-report.js';
 import { AUDIT_LIMITS, type RepoSource } from './repo-source.js';
@@ -55,7 +56,7 @@ export async function walkRoots(source: RepoSource, trusted: { bytes: Uint8Array
   const roots: RootFile[] = [];
   const start = trusted.metadata.signed.version;
   for (let v = 1; v < start; v++) {
-    const bytes = await source.read(`metadata/${v}.root.json`, AUDIT_LIMITS.maxMetadataBytes);
+    const bytes = await source.read(metadataPath({ role: 'root', version: v }), AUDIT_LIMITS.maxMetadataBytes);
     if (bytes === undefined) {
       problems.push({ code: 'ROOT_INVALID', message: `root version ${v} is missing from the repository` });
       continue;
@@ -66,15 +67,15 @@ export async function walkRoots(source: RepoSource, trusted: { bytes: Uint8Array
       problems.push({ code: 'ROOT_INVALID', message: `root version ${v} does not parse: ${(e as Error).message}` });
     }
   }
-  const served = await source.read(`metadata/${start}.root.json`, AUDIT_LIMITS.maxMetadataBytes);
-  if (served === undefined) throw new AuditorError('NOT_A_REPOSITORY', `${source.label} has no metadata/${start}.root.json: not an update repository of this root`);
+  const served = await source.read(metadataPath({ role: 'root', version: start }), AUDIT_LIMITS.maxMetadataBytes);
+  if (served === undefined) throw new AuditorError('NOT_A_REPOSITORY', `${source.label} has no ${metadataPath({ role: 'root', version: start })}: not an update repository of this root`);
   if (!Buffer.from(served).equals(Buffer.from(trusted.bytes))) {
     problems.push({ code: 'ROOT_UNTRUSTED', message: `the repository's root version ${start} is not the trusted root (different bytes)` });
   }
   let newest: RootFile = { version: start, bytes: trusted.bytes, metadata: trusted.metadata, chained: true };
   roots.push(newest);
   for (let v = start + 1; v < start + MAX_ROOT_VERSIONS; v++) {
-    const bytes = await source.read(`metadata/${v}.root.json`, AUDIT_LIMITS.maxMetadataBytes);
+    const bytes = await source.read(metadataPath({ role: 'root', version: v }), AUDIT_LIMITS.maxMetadataBytes);
     if (bytes === undefined) break;
     try {
       const next = parseMetadata<Root>(MetadataKind.Root, bytes);
@@ -104,7 +105,7 @@ function delegateProblem(root: Metadata<Root>, role: string, doc: Metadata<Root 
 
 /** `<version>.targets.json`, verified with `root` (TUF 5.6.3); a problem message when it does not. */
 export async function readTargets(source: RepoSource, version: number, root: Metadata<Root>): Promise<Metadata<Targets> | string> {
-  const bytes = await source.read(`metadata/${version}.targets.json`, AUDIT_LIMITS.maxMetadataBytes);
+  const bytes = await source.read(metadataPath({ role: 'targets', version }), AUDIT_LIMITS.maxMetadataBytes);
   if (bytes === undefined) return `targets version ${version} is missing from the repository`;
   let targets: Metadata<Targets>;
   try {
@@ -127,8 +128,8 @@ export async function readLatestTargets(source: RepoSource, root: Metadata<Root>
     problems.push({ code: 'METADATA_INVALID', message });
     return undefined;
   };
-  const tsBytes = await source.read('metadata/timestamp.json', AUDIT_LIMITS.maxMetadataBytes);
-  if (tsBytes === undefined) return fail('metadata/timestamp.json is missing');
+  const tsBytes = await source.read(metadataPath({ role: 'timestamp' }), AUDIT_LIMITS.maxMetadataBytes);
+  if (tsBytes === undefined) return fail(`${metadataPath({ role: 'timestamp' })} is missing`);
   let timestamp: Metadata<Timestamp>;
   let snapshot: Metadata<Snapshot>;
   try {
@@ -139,7 +140,7 @@ export async function readLatestTargets(source: RepoSource, root: Metadata<Root>
   const tsBad = delegateProblem(root, 'timestamp', timestamp);
   if (tsBad !== undefined) return fail(`timestamp.json is not signed by the timestamp keys of root version ${root.signed.version}: ${tsBad}`);
   const snapVersion = timestamp.signed.snapshotMeta.version;
-  const snapBytes = await source.read(`metadata/${snapVersion}.snapshot.json`, AUDIT_LIMITS.maxMetadataBytes);
+  const snapBytes = await source.read(metadataPath({ role: 'snapshot', version: snapVersion }), AUDIT_LIMITS.maxMetadataBytes);
   if (snapBytes === undefined) return fail(`snapshot version ${snapVersion}, named by the timestamp, is missing`);
   try {
     timestamp.signed.snapshotMeta.verify(Buffer.from(snapBytes)); // TUF 5.5.2: hash and length

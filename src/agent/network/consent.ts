@@ -12,6 +12,7 @@ import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureAgentDir } from '../agent-dir.js';
 import { writeFileAtomic } from '../atomic-file.js';
+import { isConsentCategory, type ConsentCategory } from '../../protocol/index.js';
 import { NetworkError } from './network-error.js';
 
 export const NETWORK_DIR = 'network';
@@ -21,9 +22,9 @@ export const CONSENT_FORMAT = 'vigil-network-consent-v1';
 export const NETWORK_FILE_MODE = 0o600;
 const CONSENT_MAX_BYTES = 64 * 1024;
 
-/** What the agent may send: detections, and (separately) executables it found nothing in. */
-export const CONSENT_CATEGORIES = ['detections', 'unknown-executables'] as const;
-export type ConsentCategory = (typeof CONSENT_CATEGORIES)[number];
+// What the agent may send: detections, and (separately) executables it found nothing in
+// (protocol/network-consent.ts, shared with the cloud).
+export { CONSENT_CATEGORIES, type ConsentCategory } from '../../protocol/index.js';
 
 export interface ConsentRecord {
   format: typeof CONSENT_FORMAT;
@@ -108,7 +109,7 @@ function checkConsent(value: unknown, file: string): ConsentRecord {
   if (v['format'] !== CONSENT_FORMAT) throw damaged(file, `format is not ${CONSENT_FORMAT}`);
   if (typeof v['enabled'] !== 'boolean') throw damaged(file, '"enabled" is not true or false');
   const cats = v['categories'];
-  if (!Array.isArray(cats) || !cats.every((c) => (CONSENT_CATEGORIES as readonly unknown[]).includes(c))) throw damaged(file, '"categories" is not a list of known categories');
+  if (!Array.isArray(cats) || !cats.every(isConsentCategory)) throw damaged(file, '"categories" is not a list of known categories');
   for (const f of ['given_at', 'cloud_recorded_at', 'withdrawn_at'] as const) if (!ISO_OR_NULL(v[f] ?? null)) throw damaged(file, `"${f}" is not a time`);
   for (const f of ['activation_id', 'machine_name', 'local_user'] as const) if (!TEXT_OR_NULL(v[f] ?? null)) throw damaged(file, `"${f}" is not text`);
   const w = v['withdrawn_on_cloud'] ?? null;

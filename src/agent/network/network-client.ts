@@ -8,7 +8,7 @@
 import { formatWait, readCappedText, readJsonAnswer, readRefusal, transportFailure } from '../cloud-answer.js';
 import { serverText } from '../license/server-text.js';
 import { readActivation } from '../license/license-state.js';
-import { CONSENT_CATEGORIES, type ConsentCategory } from './consent.js';
+import { formatActivationAuthorization, isConsentCategory, type ConsentCategory } from '../../protocol/index.js';
 import { NetworkError, type NetworkErrorCode } from './network-error.js';
 import type { NetworkEvent } from './network-event.js';
 
@@ -85,7 +85,7 @@ export class NetworkClient {
     }
     this.timeoutMs = options.timeoutMs ?? NETWORK_REQUEST_TIMEOUT_MS;
     this.fetch = options.fetch ?? fetch;
-    this.authorization = `Activation ${options.activationId}.${options.secret}`;
+    this.authorization = formatActivationAuthorization({ activationId: options.activationId, secret: options.secret });
   }
 
   get server(): string {
@@ -183,7 +183,7 @@ function readConsentAnswer(v: Record<string, unknown>): ConsentAnswer {
   if (typeof v['enabled'] !== 'boolean') throw badResponse('"enabled" is not true or false');
   const cats = v['categories'];
   if (!Array.isArray(cats)) throw badResponse('"categories" is not a list');
-  const categories = cats.filter((c): c is ConsentCategory => (CONSENT_CATEGORIES as readonly unknown[]).includes(c));
+  const categories = cats.filter(isConsentCategory);
   const at = v['recorded_at'];
   if (typeof at !== 'string' || Number.isNaN(Date.parse(at))) throw badResponse('"recorded_at" is not a time');
   return { enabled: v['enabled'], categories, recorded_at: new Date(at).toISOString() };

@@ -8,20 +8,19 @@
  * it, up to LOOKUP_MAX_PREFIXES per request, each request bounded by the timeout. A look-up never
  * throws: whatever goes wrong leaves the files without a cloud verdict and says why.
  */
+import { MAX_PREFIXES_PER_LOOKUP, prefixOf } from '../../protocol/index.js';
 import type { KnownHash, NetworkClient } from './network-client.js';
 import { NetworkError } from './network-error.js';
 import type { NetworkStop } from './network-state.js';
 import type { NetworkStore } from './network-store.js';
 import { stopFor } from './sender.js';
 
-/** Hex digits of a prefix sent: 8, that is 4 bytes (the cloud's contract). */
-export const PREFIX_HEX_CHARS = 8;
-/** Prefixes per request at most (the cloud's contract). */
-export const LOOKUP_MAX_PREFIXES = 1000;
+/** Hex digits of a prefix sent: 8, that is 4 bytes (the wire contract, protocol/hash-prefix.ts). */
+export { PREFIX_HEX_CHARS, prefixOf } from '../../protocol/index.js';
+/** Prefixes per request at most (the wire contract, protocol/hash-prefix.ts). */
+export const LOOKUP_MAX_PREFIXES = MAX_PREFIXES_PER_LOOKUP;
 /** How long a scan waits for the cloud by default, in milliseconds (`--cloud-timeout`). */
 export const DEFAULT_CLOUD_TIMEOUT_MS = 1500;
-
-export const prefixOf = (sha256: string): string => sha256.slice(0, PREFIX_HEX_CHARS);
 
 export interface ReputationOutcome {
   /** Hashes the cloud knows (from the cache or just now), with their verdict. */

@@ -13,7 +13,8 @@
  * - A conflict (409: the batch id with other content) or an invalid request (400) is a bug, not a
  *   reason to retry: the batch is set aside (quarantined), logged, and the sender goes on.
  */
-import { allows, readConsent, type ConsentCategory } from './consent.js';
+import { NETWORK_EVENT_KINDS, categoryOfKind } from '../../protocol/index.js';
+import { allows, readConsent } from './consent.js';
 import { backoffDelay, systemClock, type Clock } from './backoff.js';
 import { BATCH_MAX_EVENTS } from './event-queue.js';
 import type { NetworkClient } from './network-client.js';
@@ -25,8 +26,7 @@ import type { NetworkStore } from './network-store.js';
 /** The longest Retry-After honoured, in seconds (6 hours). */
 export const RETRY_AFTER_MAX_SECONDS = 6 * 3600;
 
-const CATEGORY_OF: Record<EventKind, ConsentCategory> = { detection: 'detections', 'unknown-executable': 'unknown-executables' };
-const ALL_KINDS: EventKind[] = ['detection', 'unknown-executable'];
+const ALL_KINDS: EventKind[] = [...NETWORK_EVENT_KINDS];
 
 export interface SyncOptions {
   agentDir: string;
@@ -96,7 +96,7 @@ export async function syncQueue(options: SyncOptions): Promise<SyncResult> {
     const consent = readConsent(options.agentDir);
     if (!consent?.enabled) return finish('not_enabled');
     // Events of a category no longer consented to are never sent (enable purges them too).
-    const kinds = ALL_KINDS.filter((k) => allows(consent, CATEGORY_OF[k]));
+    const kinds = ALL_KINDS.filter((k) => allows(consent, categoryOfKind(k)));
     const withdrawn = ALL_KINDS.filter((k) => !kinds.includes(k));
     if (withdrawn.length > 0) queue.purge('category_withdrawn', withdrawn);
     const stop = state.get('collect_stop');

@@ -15,38 +15,37 @@
  * Nothing fetched is trusted before it is checked against the signed checkpoint.
  */
 import {
-  canonicalJson,
+  checkpointTime,
   consistencyProofFromTiles,
   decodeEntryBundle,
   entryBundlePath,
+  formatLogEntry,
   hashLeaf,
   inclusionProofFromTiles,
   NOTE_MAX_BYTES,
   openCheckpoint,
+  parseRootLogInfo,
   parseVerifierKey,
   TILE_WIDTH,
   TlogError,
   verifyConsistencyChain,
   verifyInclusion,
+  ROOT_LOG_FIELD,
+  type ReleaseLogEntry,
+  type RootLogInfo,
   type SignedCheckpoint,
   type TileFetcher,
 } from '../../protocol/index.js';
-import { checkpointTime } from './clock-cosignature.js';
 import type { RepoFetcher } from './repo-fetcher.js';
 import { UpdateClientError } from './update-error.js';
 
-/** The root's extra signed field naming the log (src/cloud/updates/tuf-metadata.ts writes it). */
-export const ROOT_LOG_FIELD = 'x-vigil-log';
 /** The most entry bundles read, newest first, to find a release's leaf (256 entries each). */
 export const LOG_MAX_BUNDLES_SCANNED = 64;
 /** The largest entry bundle read (bytes): 256 entries of a few hundred bytes each, with room. */
 export const LOG_BUNDLE_MAX_BYTES = 1024 * 1024;
 
-export interface LogTrust {
-  origin: string;
-  key: string;
-  clock: string;
-}
+/** The log a trusted root vouches for (protocol/root-log.ts). */
+export type LogTrust = RootLogInfo;
 
 export interface VerifiedCheckpoint extends SignedCheckpoint {
   /** When the log's clock signed it. */
@@ -61,11 +60,11 @@ export interface ReleaseLeaf {
 
 /** The log a root vouches for; METADATA_REFUSED when the root names none. */
 export function readLogTrust(rootSigned: { unrecognizedFields: Record<string, unknown>; version: number }): LogTrust {
-  const info = rootSigned.unrecognizedFields[ROOT_LOG_FIELD] as Partial<LogTrust> | undefined;
-  if (typeof info?.origin !== 'string' || typeof info.key !== 'string' || typeof info.clock !== 'string') {
-    throw new UpdateClientError('METADATA_REFUSED', `root version ${rootSigned.version} names no transparency log (${ROOT_LOG_FIELD})`);
+  try {
+    return parseRootLogInfo(rootSigned.unrecognizedFields);
+  } catch (e) {
+    throw new UpdateClientError('METADATA_REFUSED', `root version ${rootSigned.version} names no transparency log (${ROOT_LOG_FIELD}): ${(e as Error).message}`, { cause: e });
   }
-  return { origin: info.origin, key: info.key, clock: info.clock };
 }
 
 /** Verifies a checkpoint note with the log key and the clock key. Throws LOG_REFUSED. */
@@ -126,7 +125,8 @@ async function checkExtends(kept: VerifiedCheckpoint, fresh: VerifiedCheckpoint,
   }
 }
 
-function releaseEntry(release: ReleaseLeaf, targetsVersion: number) {
+/** The leaf the publisher writes for `release` (protocol/log-entry.ts). */
+function releaseEntry(release: ReleaseLeaf, targetsVersion: number): ReleaseLogEntry {
   return { kind: 'release', release: release.release, image: { sha256: release.sha256, length: release.length }, targets_version: targetsVersion };
 }
 
@@ -171,7 +171,7 @@ async function findReleaseLeaf(options: LogCheckOptions, checkpoint: SignedCheck
       }
       if (parsed?.kind !== 'release' || parsed.release !== release.release) continue;
       const version = parsed.targets_version;
-      if (typeof version !== 'number' || !Number.isSafeInteger(version) || version < 1 || text !== canonicalJson(releaseEntry(release, version))) {
+      if (typeof version !== 'number' || !Number.isSafeInteger(version) || version < 1 || text !== formatLogEntry(releaseEntry(release, version))) {
         throw new UpdateClientError('NOT_IN_LOG', `the log records release ${release.release} with another image than the repository offers (leaf ${b * TILE_WIDTH + i}): ${text.slice(0, 300)}`);
       }
       return b * TILE_WIDTH + i;

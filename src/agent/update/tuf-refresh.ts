@@ -13,11 +13,12 @@ import { join } from 'node:path';
 import { Metadata, MetadataKind, type Root, type Snapshot, type TargetFile, type Targets, type Timestamp } from '@tufjs/models';
 import { Updater } from 'tuf-js';
 import { BadVersionError, DownloadHTTPError, DownloadLengthMismatchError, ExpiredMetadataError } from 'tuf-js/dist/error.js';
+import { parseReleaseTarget, type ReleaseTarget } from '../../protocol/index.js';
 import { AGENT_DIR_MODE, ensureAgentDir } from '../agent-dir.js';
 import { writeFileAtomic } from '../atomic-file.js';
 import { readLogTrust, type LogTrust } from './log-check.js';
 import type { RepoFetcher } from './repo-fetcher.js';
-import type { RepoSource } from './repo-source.js';
+import type { RepoLocation } from './repo-location.js';
 import { UpdateClientError } from './update-error.js';
 import type { UpdatePaths } from './update-paths.js';
 
@@ -49,7 +50,7 @@ export interface TrustedMetadata extends ReleaseTargets {
 
 export interface RefreshOptions {
   paths: UpdatePaths;
-  source: RepoSource;
+  source: RepoLocation;
   fetcher: RepoFetcher;
   /** The initial trusted root, used only when the agent keeps none. */
   trustedRootFile?: string;
@@ -126,11 +127,14 @@ export async function refreshMetadata(options: RefreshOptions): Promise<TrustedM
     }
     const found: ReleaseTargets = { images: new Map(), deltas: new Map() };
     for (const [name, target] of Object.entries(targets.signed.targets)) {
-      const vigil = target.custom['vigil'] as { kind?: unknown; release?: unknown; from?: unknown } | undefined;
-      const release = vigil?.release;
-      if (typeof release !== 'number' || !Number.isSafeInteger(release) || release < 1) continue;
-      if (vigil?.kind === 'image' && name === `vigil-${release}.vigildb`) found.images.set(release, target);
-      if (vigil?.kind === 'delta' && typeof vigil.from === 'number' && name === `vigil-${vigil.from}-to-${release}.vigildelta`) found.deltas.set(`${vigil.from}-${release}`, target);
+      let file: ReleaseTarget;
+      try {
+        file = parseReleaseTarget(name, target.custom);
+      } catch {
+        continue; // not a release file (protocol/release-target.ts): nothing to install
+      }
+      if (file.kind === 'image') found.images.set(file.release, target);
+      else found.deltas.set(`${file.from}-${file.release}`, target);
     }
     return {
       ...found,

@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TargetFile } from '@tufjs/models';
 import { Database } from '../../engine/index.js';
-import { applyImageDelta, importPublicKeyPem, NOTE_MAX_BYTES, readImageDeltaHeader } from '../../protocol/index.js';
+import { applyImageDelta, formatActivationAuthorization, importPublicKeyPem, NOTE_MAX_BYTES, readImageDeltaHeader } from '../../protocol/index.js';
 import { ensureAgentDir } from '../agent-dir.js';
 import { writeFileAtomic } from '../atomic-file.js';
 import { readActivation, type ActivationRecord } from '../license/license-state.js';
@@ -18,7 +18,7 @@ import { asideName, installedRelease, installImage, readInstallState, removeAsid
 import { checkLog } from './log-check.js';
 import type { NoticeTrust, PolicyNotice } from './policy-notice.js';
 import { RepoFetcher, type DownloadProgress } from './repo-fetcher.js';
-import { mirrorSource, serverSource, type RepoSource } from './repo-source.js';
+import { mirrorLocation, serverLocation, type RepoLocation } from './repo-location.js';
 import { refreshMetadata, type TrustedMetadata } from './tuf-refresh.js';
 import { UpdateClientError } from './update-error.js';
 import { acquireUpdateLock } from './update-lock.js';
@@ -55,7 +55,7 @@ export interface UpdateOutcome {
   /** Why a delta that was offered was not used. */
   deltaFailed: string | undefined;
   databaseDir: string;
-  source: { kind: RepoSource['kind']; location: string };
+  source: { kind: RepoLocation['kind']; location: string };
   rootVersion: number;
   timestampVersion: number;
   targetsVersion: number;
@@ -91,13 +91,13 @@ const sameServer = (a: string, b: string) => a.replace(/\/+$/, '') === b.replace
  * machine was activated with (its policy gate decides on it, docs/update-client.md); a mirror, or
  * another --server, gets no secret.
  */
-function resolveSource(options: UpdateOptions): { source: RepoSource; activation: ActivationRecord | undefined } {
+function resolveSource(options: UpdateOptions): { source: RepoLocation; activation: ActivationRecord | undefined } {
   if (options.server !== undefined && options.mirror !== undefined) throw new UpdateClientError('BAD_ARGUMENT', 'give --server or --mirror, not both');
-  if (options.mirror !== undefined) return { source: mirrorSource(options.mirror), activation: undefined };
+  if (options.mirror !== undefined) return { source: mirrorLocation(options.mirror), activation: undefined };
   const activation = loadActivation(options.agentDir);
   const server = options.server ?? activation?.server;
   if (server === undefined) throw new UpdateClientError('NO_SOURCE', 'where from? give --server URL or --mirror REPO (this agent has no license activation to take the server from)');
-  const source = serverSource(server);
+  const source = serverLocation(server);
   return { source, activation: activation && sameServer(activation.server, server) ? activation : undefined };
 }
 
@@ -164,7 +164,7 @@ export async function runUpdate(options: UpdateOptions): Promise<UpdateOutcome> 
   const trust = activation ? noticeTrust(activation) : undefined;
   const fetcher = new RepoFetcher({
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-    ...(activation ? { authorization: `Activation ${activation.activation_id}.${activation.secret}` } : {}),
+    ...(activation ? { authorization: formatActivationAuthorization({ activationId: activation.activation_id, secret: activation.secret }) } : {}),
     ...(trust ? { noticeTrust: trust } : {}),
   });
   const trustedRootFile = options.trustedRootFile;

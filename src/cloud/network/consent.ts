@@ -8,8 +8,9 @@ import { appendAudit } from '../audit/audit-log.js';
 import type { Actor } from '../accounts/accounts.js';
 import type { Queryable } from '../store/store.js';
 
-export const CONSENT_CATEGORIES = ['detections', 'unknown-executables'] as const;
-export type ConsentCategory = (typeof CONSENT_CATEGORIES)[number];
+import { CONSENT_CATEGORIES, type ConsentCategory } from '../../protocol/index.js';
+
+export { CONSENT_CATEGORIES, type ConsentCategory };
 
 export interface Consent {
   enabled: boolean;

@@ -1,38 +1,50 @@
 /**
  * What an endpoint may send to the security network, as zod schemas (the route declarations use
- * them, so the OpenAPI document shows them too). An event names a file by its SHA-256 and size and
- * says what the engine made of it; there is no field for contents, paths, file or user names, and
- * unknown fields are refused, so none can be slipped in.
+ * them, so the OpenAPI document shows them too). The format itself, its limits and patterns, is
+ * defined once in protocol/network-event.ts, protocol/network-consent.ts and protocol/hash-prefix.ts;
+ * these schemas are built from them, so that a refusal names every offending field's path. An event
+ * names a file by its SHA-256 and size and says what the engine made of it; there is no field for
+ * contents, paths, file or user names, and unknown fields are refused, so none can be slipped in.
  */
 import { z } from 'zod';
+import {
+  CONSENT_CATEGORIES,
+  EVENT_TEXT_LIMITS,
+  HASH_PREFIX_RE,
+  MAX_EVENTS_PER_BATCH,
+  MAX_PREFIXES_PER_LOOKUP,
+  SHA256_HEX_RE,
+  categoryOfKind,
+  type ConsentCategory,
+  type NetworkEvent as WireNetworkEvent,
+} from '../../protocol/index.js';
 import { plainText } from '../http/schemas.js';
-import { CONSENT_CATEGORIES } from './consent.js';
 
-/** Events one batch may carry. */
-export const MAX_EVENTS_PER_BATCH = 1000;
-/** Prefixes one look-up request may carry. */
-export const MAX_PREFIXES_PER_LOOKUP = 1000;
+export { MAX_EVENTS_PER_BATCH, MAX_PREFIXES_PER_LOOKUP };
 
 // A lone surrogate passes as a "character" but is no Unicode text: PostgreSQL refuses it in JSON.
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-const text = (max: number, min = 0) => plainText(max).min(min).refine((s) => !LONE_SURROGATE.test(s), 'must be well-formed Unicode text');
+const text = (field: keyof typeof EVENT_TEXT_LIMITS) =>
+  plainText(EVENT_TEXT_LIMITS[field].max)
+    .min(EVENT_TEXT_LIMITS[field].min)
+    .refine((s) => !LONE_SURROGATE.test(s), 'must be well-formed Unicode text');
 
-export const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'a SHA-256: 64 lowercase hex digits');
+export const sha256Hex = z.string().regex(SHA256_HEX_RE, 'a SHA-256: 64 lowercase hex digits');
 /** 2 to 8 bytes of a SHA-256 in lowercase hex; 4 bytes (8 digits) is the default. */
-export const hashPrefix = z.string().regex(/^(?:[0-9a-f]{2}){2,8}$/, 'a hash prefix: 4 to 16 lowercase hex digits, an even number');
+export const hashPrefix = z.string().regex(HASH_PREFIX_RE, 'a hash prefix: 4 to 16 lowercase hex digits, an even number');
 
 const common = {
   sha256: sha256Hex,
   size: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
-  file_type: text(32),
-  engine: text(40, 1),
-  database: text(80, 1),
+  file_type: text('file_type'),
+  engine: text('engine'),
+  database: text('database'),
   // Normalised to UTC with milliseconds, so stored instants compare as text.
   seen_at: z.iso.datetime({ offset: true }).transform((s) => new Date(s).toISOString()),
 };
 
 export const networkEvent = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('detection'), ...common, detection: text(200, 1) }),
+  z.strictObject({ kind: z.literal('detection'), ...common, detection: text('detection') }),
   z.strictObject({ kind: z.literal('unknown-executable'), ...common, detection: z.null() }),
 ]);
 export type NetworkEvent = z.output<typeof networkEvent>;
@@ -53,6 +65,6 @@ export const lookupBody = z.strictObject({
 });
 
 /** The consent category an event needs. */
-export function categoryOf(event: NetworkEvent): (typeof CONSENT_CATEGORIES)[number] {
-  return event.kind === 'detection' ? 'detections' : 'unknown-executables';
+export function categoryOf(event: NetworkEvent | WireNetworkEvent): ConsentCategory {
+  return categoryOfKind(event.kind);
 }

@@ -1,7 +1,7 @@
 /** Signed signature updates (issue 6): the TUF repository, its transparency log, its routes. See docs/updates.md. */
 export { UpdateRepository, LOCK_UPDATES, type PublishResult, type UpdateRepositoryOptions } from './update-repository.js';
 export { KeyVault, UPDATE_KEYS_DIR, tufKey } from './key-vault.js';
-export { ROOT_LOG_FIELD, rootLogInfo, type RootLogInfo } from './tuf-metadata.js';
+export { rootLogInfo } from './tuf-metadata.js';
 export { UpdateError, type UpdateErrorCode } from './update-error.js';
 export { DEFAULT_UPDATE_CONFIG, TUF_ROLES, resolveUpdateConfig, type TufRole, type UpdateConfig } from './update-config.js';
 export { exportRepository, readLogFile, readMetadataFile, readTargetFile, type ExportSummary, type RepositoryFile } from './repository-files.js';

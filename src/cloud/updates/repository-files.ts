@@ -1,19 +1,23 @@
 /**
  * The repository as plain files, read from the store: what the public routes serve and what
- * `vigil cloud repo export` writes.
- *
- *   root.json                      the initial trusted root (1.root.json), for clients to pin (export only)
- *   metadata/<N>.root.json         every root version (TUF 5.3: clients walk them one by one)
- *   metadata/<N>.targets.json      consistent snapshots (TUF 4.4: consistent_snapshot is true)
- *   metadata/<N>.snapshot.json
- *   metadata/timestamp.json        the newest timestamp: the only file that changes in place
- *   targets/<sha256>.<name>        images and deltas, named by content (TUF 5.7.3)
- *   log/checkpoint                 the log's signed checkpoint (changes in place)
- *   log/tile/...                   C2SP tlog-tiles: tiles and entry bundles, immutable
+ * `vigil cloud repo export` writes. The layout (file names and folders) is protocol/repository-layout.ts.
  */
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { CHECKPOINT_PATH, parseTilePath } from '../../protocol/index.js';
+import {
+  CHECKPOINT_PATH,
+  INITIAL_ROOT_FILE,
+  REPOSITORY_LOG_DIR,
+  REPOSITORY_METADATA_DIR,
+  REPOSITORY_TARGETS_DIR,
+  TIMESTAMP_FILE,
+  metadataFileName,
+  parseMetadataFileName,
+  parseTargetFileName,
+  parseTilePath,
+  targetFileName,
+  type MetadataFile,
+} from '../../protocol/index.js';
 import type { Queryable, Store } from '../store/store.js';
 import { getBlob } from './blob-store.js';
 import { UpdateError } from './update-error.js';
@@ -25,25 +29,30 @@ export interface RepositoryFile {
   immutable: boolean;
 }
 
-const METADATA_NAME_RE = /^([1-9][0-9]{0,9})\.(root|targets|snapshot)\.json$/;
-const TARGET_NAME_RE = /^([0-9a-f]{64})\.([A-Za-z0-9._-]{1,200})$/;
-
 export async function readMetadataFile(q: Queryable, name: string): Promise<RepositoryFile | undefined> {
+  let file: MetadataFile;
+  try {
+    file = parseMetadataFileName(name);
+  } catch {
+    return undefined;
+  }
   let row: { data: string } | undefined;
-  if (name === 'timestamp.json') {
+  if (file.role === 'timestamp') {
     row = await q.get<{ data: string }>("SELECT data FROM update_metadata WHERE role = 'timestamp' ORDER BY version DESC LIMIT 1");
     return row && { data: Buffer.from(row.data, 'utf8'), contentType: 'application/json', immutable: false };
   }
-  const m = METADATA_NAME_RE.exec(name);
-  if (!m) return undefined;
-  row = await q.get<{ data: string }>('SELECT data FROM update_metadata WHERE role = ? AND version = ?', [m[2]!, Number(m[1])]);
+  row = await q.get<{ data: string }>('SELECT data FROM update_metadata WHERE role = ? AND version = ?', [file.role, file.version]);
   return row && { data: Buffer.from(row.data, 'utf8'), contentType: 'application/json', immutable: true };
 }
 
 export async function readTargetFile(q: Queryable, name: string): Promise<RepositoryFile | undefined> {
-  const m = TARGET_NAME_RE.exec(name);
-  if (!m) return undefined;
-  const known = await q.get<{ sha256: string }>('SELECT sha256 FROM update_targets WHERE name = ? AND sha256 = ?', [m[2]!, m[1]!]);
+  let file: { sha256: string; name: string };
+  try {
+    file = parseTargetFileName(name);
+  } catch {
+    return undefined;
+  }
+  const known = await q.get<{ sha256: string }>('SELECT sha256 FROM update_targets WHERE name = ? AND sha256 = ?', [file.name, file.sha256]);
   if (!known) return undefined;
   const data = await getBlob(q, known.sha256);
   return data && { data, contentType: 'application/octet-stream', immutable: true };
@@ -90,21 +99,21 @@ export async function exportRepository(store: Store, outDir: string): Promise<Ex
     for (const t of targets) {
       const data = await getBlob(tx, t.sha256);
       if (!data) throw new UpdateError('STORE_CORRUPT', `target ${t.name} has no bytes in the store`);
-      write(join('targets', `${t.sha256}.${t.name}`), data);
+      write(join(REPOSITORY_TARGETS_DIR, targetFileName(t.sha256, t.name)), data);
     }
     const log = await tx.all<{ path: string; data: string }>('SELECT path, data FROM update_tlog ORDER BY path');
-    for (const f of log) if (f.path !== CHECKPOINT_PATH) write(join('log', f.path), Buffer.from(f.data, 'base64'));
+    for (const f of log) if (f.path !== CHECKPOINT_PATH) write(join(REPOSITORY_LOG_DIR, f.path), Buffer.from(f.data, 'base64'));
     let latestTimestamp: string | undefined;
     for (const m of metadata) {
       if (m.role === 'timestamp') latestTimestamp = m.data; // ordered by version: the last is the newest
-      else write(join('metadata', `${m.version}.${m.role}.json`), m.data);
+      else write(join(REPOSITORY_METADATA_DIR, metadataFileName({ role: m.role as 'root' | 'targets' | 'snapshot', version: m.version })), m.data);
     }
     const firstRoot = metadata.find((m) => m.role === 'root' && m.version === 1);
     if (!firstRoot || latestTimestamp === undefined) throw new UpdateError('STORE_CORRUPT', 'the store has no root version 1 or no timestamp');
-    write('root.json', firstRoot.data);
-    write(join('metadata', 'timestamp.json'), latestTimestamp);
+    write(INITIAL_ROOT_FILE, firstRoot.data);
+    write(join(REPOSITORY_METADATA_DIR, TIMESTAMP_FILE), latestTimestamp);
     const checkpoint = log.find((f) => f.path === CHECKPOINT_PATH);
-    if (checkpoint) write(join('log', CHECKPOINT_PATH), Buffer.from(checkpoint.data, 'base64'));
+    if (checkpoint) write(join(REPOSITORY_LOG_DIR, CHECKPOINT_PATH), Buffer.from(checkpoint.data, 'base64'));
     return { metadata: metadata.filter((m) => m.role !== 'timestamp').length + 1, targets: targets.length, logFiles: log.length };
   });
 }

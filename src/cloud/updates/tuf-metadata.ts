@@ -7,6 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { Metadata, MetadataKind, type Root, type Snapshot, type Targets, type Timestamp } from '@tufjs/models';
+import { parseRootLogInfo, withRootLogField, type RootLogInfo } from '../../protocol/index.js';
 import { tufKey, tufSigner, type VaultKey } from './key-vault.js';
 import type { TufRole } from './update-config.js';
 import { UpdateError } from './update-error.js';
@@ -42,22 +43,15 @@ function signedCommon(type: TufRole, version: number, expires: string) {
 }
 
 /**
- * The transparency log a root vouches for: its origin, its note verifier key and the verifier key of
- * its clock (the cosigner that puts a time on each checkpoint, checkpoint-clock.ts), kept in the root's
- * signed part as an extra field (TUF allows unrecognised fields; clients that do not know it ignore
- * it), so that the log key is trusted exactly as far as the root is.
+ * The transparency log a root vouches for (its origin, its note verifier key and its clock's key),
+ * in the root's `x-vigil-log` field: the format is protocol/root-log.ts.
  */
-export const ROOT_LOG_FIELD = 'x-vigil-log';
-export interface RootLogInfo {
-  origin: string;
-  key: string;
-  clock: string;
-}
-
 export function rootLogInfo(root: Root): RootLogInfo {
-  const info = root.unrecognizedFields[ROOT_LOG_FIELD] as Partial<RootLogInfo> | undefined;
-  if (typeof info?.origin !== 'string' || typeof info.key !== 'string' || typeof info.clock !== 'string') throw new UpdateError('STORE_CORRUPT', `root version ${root.version} names no transparency log`);
-  return { origin: info.origin, key: info.key, clock: info.clock };
+  try {
+    return parseRootLogInfo(root.unrecognizedFields);
+  } catch (e) {
+    throw new UpdateError('STORE_CORRUPT', `root version ${root.version} names no transparency log: ${(e as Error).message}`, { cause: e });
+  }
 }
 
 export function buildRoot(version: number, roleKeys: RoleKeys, expires: string, log: RootLogInfo): Metadata<Root> {
@@ -71,7 +65,7 @@ export function buildRoot(version: number, roleKeys: RoleKeys, expires: string, 
     });
     roles[role] = { keyids: ids, threshold: roleKeys.thresholds[role] };
   }
-  return Metadata.fromJSON(MetadataKind.Root, { signed: { ...signedCommon('root', version, expires), consistent_snapshot: true, keys, roles, [ROOT_LOG_FIELD]: { origin: log.origin, key: log.key, clock: log.clock } } as never, signatures: [] });
+  return Metadata.fromJSON(MetadataKind.Root, { signed: withRootLogField({ ...signedCommon('root', version, expires), consistent_snapshot: true, keys, roles }, log) as never, signatures: [] });
 }
 
 export function buildTargets(version: number, targets: readonly TargetEntry[], expires: string): Metadata<Targets> {

@@ -27,7 +27,7 @@ export const DEFAULT_UPDATE_CONFIG: UpdateConfig = {
 
 export const TUF_ROLES = ['root', 'targets', 'snapshot', 'timestamp'] as const;
 export type TufRole = (typeof TUF_ROLES)[number];
-/** Keys kept in `keys/updates/`: one set per TUF role, the log's, and the log clock's (checkpoint-clock.ts). */
+/** Keys kept in `keys/updates/`: one set per TUF role, the log's, and the log clock's (protocol/tlog/clock-cosignature.ts). */
 export type KeyRole = TufRole | 'log' | 'log-clock';
 export const KEY_ROLES: readonly KeyRole[] = [...TUF_ROLES, 'log', 'log-clock'];
 

@@ -17,16 +17,15 @@
  */
 import type { Root } from '@tufjs/models';
 import { createImageDelta, Database } from '../../engine/index.js';
-import { createNoteSigner, formatVerifierKey } from '../../protocol/index.js';
+import { clockKeyName, createNoteSigner, deltaTargetName, formatClockVerifierKey, formatVerifierKey, imageTargetName, releaseTargetCustom } from '../../protocol/index.js';
 import { appendAudit } from '../audit/audit-log.js';
 import { lockTransaction, type Queryable, type Store } from '../store/store.js';
 import { getBlob, putBlob, sha256Hex } from './blob-store.js';
-import { clockName, clockVerifierKey } from './checkpoint-clock.js';
 import type { KeyVault, VaultKey } from './key-vault.js';
 import { buildRoot, buildSnapshot, buildTargets, buildTimestamp, expiresAfter, roleKeysOf, rootLogInfo, signDocument, type RoleKeys, type SignedDocument, type TargetEntry } from './tuf-metadata.js';
 import { resolveUpdateConfig, TUF_ROLES, type TufRole, type UpdateConfig } from './update-config.js';
 import { UpdateError } from './update-error.js';
-import { appendLogEntry, deltaTargetName, imageTargetName, insertKey, insertMetadata, openLog, publishLog, readCurrent, readOrigin, retireKeys, toRelease, type CurrentMetadata, type Release, type ReleaseRow } from './update-state.js';
+import { appendLogEntry, insertKey, insertMetadata, openLog, publishLog, readCurrent, readOrigin, retireKeys, toRelease, type CurrentMetadata, type Release, type ReleaseRow } from './update-state.js';
 
 /** Advisory lock key of the update repository (see store.ts for the others). */
 export const LOCK_UPDATES = 7_315_010;
@@ -156,7 +155,7 @@ export class UpdateRepository {
     for (const role of TUF_ROLES) for (const key of made[role]) await insertKey(tx, role, key.keyId, key.publicHex, now);
     const logKey = vault.generate();
     const clockKey = vault.generate();
-    const logInfo = { origin: this.config.logOrigin, key: formatVerifierKey(this.config.logOrigin, logKey.privateKey), clock: clockVerifierKey(clockName(this.config.logOrigin), clockKey.privateKey) };
+    const logInfo = { origin: this.config.logOrigin, key: formatVerifierKey(this.config.logOrigin, logKey.privateKey), clock: formatClockVerifierKey(clockKeyName(this.config.logOrigin), clockKey.privateKey) };
     await insertKey(tx, 'log', logKey.keyId, logInfo.key, now);
     await insertKey(tx, 'log-clock', clockKey.keyId, logInfo.clock, now);
     createNoteSigner(this.config.logOrigin, logKey.privateKey); // refuses an origin that cannot name a key
@@ -200,7 +199,7 @@ export class UpdateRepository {
       const rows = await tx.all<{ name: string; sha256: string; length: number; kind: string; release: number; base_release: number | null }>(
         "SELECT name, sha256, length, kind, release, base_release FROM update_targets WHERE kind = 'image' OR release = (SELECT MAX(release) FROM update_targets) ORDER BY release, name",
       );
-      const entries: TargetEntry[] = rows.map((r) => ({ name: r.name, sha256: r.sha256, length: r.length, custom: { vigil: r.kind === 'image' ? { kind: 'image', release: r.release } : { kind: 'delta', release: r.release, from: r.base_release } } }));
+      const entries: TargetEntry[] = rows.map((r) => ({ name: r.name, sha256: r.sha256, length: r.length, custom: releaseTargetCustom(r.kind === 'image' ? { kind: 'image', release: r.release } : { kind: 'delta', release: r.release, from: r.base_release! }) }));
       const targets = signDocument(buildTargets(current.targets.metadata.signed.version + 1, entries, expiresAfter(now, this.config.expiryDays.targets)), 'targets', keysOf('targets'), [root]);
       await insertMetadata(tx, 'targets', targets, now);
       snapshot = signDocument(buildSnapshot(snapshot.metadata.signed.version + 1, targets.metadata.signed.version, expiresAfter(now, this.config.expiryDays.snapshot)), 'snapshot', keysOf('snapshot'), [root]);

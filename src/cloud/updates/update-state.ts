@@ -3,8 +3,7 @@
  * transparency log handle. All writes run inside the repository's transactions (update-repository.ts).
  */
 import type { Root, Snapshot, Targets, Timestamp } from '@tufjs/models';
-import { canonicalJson, CHECKPOINT_PATH, createNoteSigner, TransparencyLog } from '../../protocol/index.js';
-import { addClockCosignature, clockName } from './checkpoint-clock.js';
+import { addClockCosignature, CHECKPOINT_PATH, clockKeyName, createNoteSigner, formatLogEntry, imageTargetName, TransparencyLog, type UpdateLogEntry } from '../../protocol/index.js';
 import type { Queryable } from '../store/store.js';
 import type { KeyVault } from './key-vault.js';
 import { StoreTlogStorage } from './store-tlog-storage.js';
@@ -69,19 +68,17 @@ export async function publishLog(tx: Queryable, log: TransparencyLog, vault: Key
   const checkpoint = await log.publish();
   const clock = await tx.get<{ key_id: string }>("SELECT key_id FROM update_keys WHERE role = 'log-clock' AND retired_at IS NULL");
   if (!clock) throw new UpdateError('STORE_CORRUPT', 'the transparency log has no clock key');
-  const note = addClockCosignature(checkpoint.note, clockName(checkpoint.origin), vault.load(clock.key_id).privateKey, now);
+  const note = addClockCosignature(checkpoint.note, clockKeyName(checkpoint.origin), vault.load(clock.key_id).privateKey, now);
   await new StoreTlogStorage(tx).write(CHECKPOINT_PATH, Buffer.from(note, 'utf8'));
   return { size: checkpoint.size, note };
 }
 
-/** Log entries (TUF targets of a release, root versions) are canonical JSON (RFC 8785), UTF-8. */
-export type LogEntry =
-  | { kind: 'release'; release: number; image: { sha256: string; length: number }; targets_version: number }
-  | { kind: 'root'; version: number; sha256: string; length: number };
+/** Log entries (TUF targets of a release, root versions): the format is protocol/log-entry.ts. */
+export type LogEntry = UpdateLogEntry;
 
 /** Queues `entry` in the log and records what the leaf is; the caller publishes. */
 export async function appendLogEntry(tx: Queryable, log: TransparencyLog, entry: LogEntry, at: Date): Promise<number> {
-  const text = canonicalJson(entry);
+  const text = formatLogEntry(entry);
   const index = log.append(Buffer.from(text, 'utf8'));
   await tx.run('INSERT INTO update_log_entries (idx, kind, entry, created_at) VALUES (?, ?, ?, ?)', [index, entry.kind, text, at.toISOString()]);
   return index;
@@ -108,13 +105,6 @@ export interface Release {
   createdBy: string;
 }
 
-export function imageTargetName(release: number): string {
-  return `vigil-${release}.vigildb`;
-}
-
-export function deltaTargetName(from: number, to: number): string {
-  return `vigil-${from}-to-${to}.vigildelta`;
-}
 
 export function toRelease(row: ReleaseRow): Release {
   return {

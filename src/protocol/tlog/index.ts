@@ -1,7 +1,8 @@
 /**
  * The transparency log of signature releases (issue 6): RFC 9162 Merkle trees and proofs, C2SP
  * tlog-tiles, signed notes and checkpoints, an append-only log over a pluggable store, and the
- * consistency check an auditor runs. See docs/transparency-log.md.
+ * consistency check an auditor runs, and the clock's cosignature that puts a time on checkpoints.
+ * See docs/transparency-log.md.
  */
 export { TlogError, type TlogErrorCode, type TlogErrorDetails } from './errors.js';
 export {
@@ -84,3 +85,14 @@ export {
 } from './checkpoint.js';
 export { CHECKPOINT_PATH, MemoryTlogStorage, TLOG_MAX_PENDING_ENTRIES, TransparencyLog, type TlogStorage, type TransparencyLogOptions } from './log.js';
 export { verifyConsistencyChain } from './consistency-chain.js';
+export {
+  COSIGNATURE_BYTES,
+  COSIGNATURE_ED25519,
+  addClockCosignature,
+  checkpointTime,
+  clockKeyName,
+  findClockTime,
+  formatClockVerifierKey,
+  parseClockVerifierKey,
+  type ClockVerifier,
+} from './clock-cosignature.js';
