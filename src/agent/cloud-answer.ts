@@ -3,9 +3,9 @@
  * read with a hard byte cap, the API's error shape turned into a ServerRefusal (every text from the
  * server bounded and cleaned), Retry-After, and a transport failure described in one phrase.
  */
-import { readPolicyDecision } from './license/policy-decision.js';
+import { readPolicyDecision } from './policy-decision.js';
 import type { ServerRefusal } from './license/license-error.js';
-import { serverText } from './license/server-text.js';
+import { serverText } from './server-text.js';
 
 /** Retry-After (RFC 9110 10.2.3): delay-seconds or an HTTP-date; undefined when absent or unreadable. */
 export function parseRetryAfter(value: string | null, now: Date = new Date()): number | undefined {

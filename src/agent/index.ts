@@ -11,7 +11,7 @@ export {
 } from './license/fingerprint.js';
 export { AGENT_DIR_MODE, agentDirPath, ensureAgentDir } from './agent-dir.js';
 export { LicenseError, type LicenseErrorCode, type ServerRefusal } from './license/license-error.js';
-export { describeAction, type PolicyDecision } from './license/policy-decision.js';
+export { describeAction, type PolicyDecision } from './policy-decision.js';
 export { LICENSE_REQUEST_TIMEOUT_MS, LICENSE_RESPONSE_MAX_BYTES, LicenseClient } from './license/license-client.js';
 export { parseRetryAfter } from './cloud-answer.js';
 export type { ActivationAnswer, DeactivationAnswer, LicenseClientOptions, RefreshAnswer, VendorKeyAnswer } from './license/license-client.js';
@@ -40,7 +40,7 @@ export { NO_FILTER, skipsFile, skipsFolder, TreeWatcher, WATCH_DEBOUNCE_MS, WATC
 export type { PathFilter, TreeWatcherOptions, WatchSessionOptions, WatchStop } from './watch/index.js';
 export { alertsOf, defaultScanSettings, limitsOf, pathFilterOf, scannerOptionsOf, type ScanSettings, type SettableLimits, type SymlinkLevel } from './scan/index.js';
 export { clamdScanDirectives, cliEntries, isUnsupported, SCAN_SETTING_TABLE, type CliFront, type CommandName, type SettingEntry, type SettingValue, type Unsupported } from './scan/index.js';
-export { scanSettingsFromClamdConfig, scanSettingsFromFlags, scanSettingsFromLibraryOptions, type InvalidFlag, type LibraryScanOptions } from './scan/index.js';
+export { scanSettingsFromFlags, scanSettingsFromLibraryOptions, type InvalidFlag, type LibraryScanOptions } from './scan/index.js';
 export { IN_FLIGHT_PER_WORKER, POOL_MIN_FILE_SIZE, ScanJob, scansInPool, walk, wantsPool, type ScanJobEvent, type ScanJobOptions, type WalkEvent, type WalkOptions, type WalkSettings } from './scan/index.js';
 export { ClamdClient, ClamdError, readScanReply, type ClamdClientOptions, type ClamdErrorCode, type RemoteScanResult } from './clamd-client.js';
 export { ClamdDaemon, COMMAND_MAX_BYTES, DaemonError, DaemonLog, DEFAULT_TCP_ADDRESS, DEFAULT_TCP_PORT, defaultSettings, formatConfigProblem, frameCommand, parseClamdConfig, parseCommand } from './daemon/index.js';

@@ -15,6 +15,7 @@ import { HttpError, sendError } from './http/http-error.js';
 import { readRouteChanges, registerRoute, type AnyRoute } from './http/route.js';
 import { systemRoutes } from './http/system-routes.js';
 import { PolicyGate } from './policy/gate.js';
+import { policyErrorAsHttp } from './policy/policy-http-error.js';
 import { ActiveRules } from './policy/rule-store.js';
 import { policyRoutes } from './policy/policy-routes.js';
 import { licenseRoutes } from './licensing/license-routes.js';
@@ -52,7 +53,7 @@ export async function buildCloudServer(options: CloudServerOptions): Promise<Fas
     return503OnClosing: false,
     // Bad URLs and over-long path parameters (414) get the same error body as everything else.
     frameworkErrors: (error, request, reply) => {
-      void sendError(error, request, reply);
+      void sendError(error, request, reply, policyErrorAsHttp);
     },
   });
   app.decorateRequest('principal', null);
@@ -65,7 +66,7 @@ export async function buildCloudServer(options: CloudServerOptions): Promise<Fas
   });
   // JSON only: a text body is 415, not a string that fails validation.
   app.removeContentTypeParser(['text/plain']);
-  app.setErrorHandler((error, request, reply) => sendError(error, request, reply));
+  app.setErrorHandler((error, request, reply) => sendError(error, request, reply, policyErrorAsHttp));
   app.setNotFoundHandler((request, reply) => sendError(new HttpError(404, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}`), request, reply));
 
   // Authentication runs first, for every request that carries a token, so rate limiting can key on

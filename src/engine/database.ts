@@ -5,7 +5,7 @@
 import { readBlobString } from './compile/growable.js';
 import { ImageReader } from './compile/image-file.js';
 import { readName } from './compile/name-table.js';
-import { hashSection, L, META, P, SECTION, sizeSetSection } from './compile/layout.js';
+import { hashSection, L, META, P, SECTION, sizeSetSection } from './image-layout.js';
 import { HASH_ALGOS, type HashAlgo } from './signatures/model.js';
 
 export interface HashTable {

@@ -8,7 +8,7 @@
  * matcher and its own logical-signature counts.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { L, META, P } from './compile/layout.js';
+import { L, META, P } from './image-layout.js';
 import type { Database } from './database.js';
 import { detectFileType, FILE_TYPE, FILE_TYPE_HEAD, FILE_TYPE_NAMES } from './filetype.js';
 import { BodyMatcher } from './match/body-matcher.js';

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createImageDelta, DatabaseBuilder, Database } from '../../src/engine/index.js';
 import { ImageWriter } from '../../src/engine/compile/image-file.js';
-import { hashSection, SECTION } from '../../src/engine/compile/layout.js';
+import { hashSection, SECTION } from '../../src/engine/image-layout.js';
 import { buildNameTable } from '../../src/engine/compile/name-table.js';
 import { loadSourceBuffer } from '../../src/engine/signatures/load-sources.js';
 import type { DatabaseProblem } from '../../src/engine/index.js';

@@ -4,7 +4,7 @@
  * the conversion from a parsed clamd.conf. Command-line flags are applied on top by the CLI.
  */
 import { defaultScanSettings, type ScanSettings } from '../scan/scan-settings.js';
-import { scanSettingsFromClamdConfig } from '../scan/settings-from-clamd.js';
+import { scanSettingsFromClamdConfig } from './settings-from-clamd.js';
 import type { ClamdConfig, OptionValue } from './clamd-config.js';
 import { DaemonError, type ConfigProblem } from './daemon-error.js';
 

@@ -26,7 +26,7 @@ import { LicenseClient } from './license-client.js';
 import { LicenseError } from './license-error.js';
 import { licenseStatePaths, readActivation, readLicenseFile, removeLicenseState, writeActivation, writeLicenseFile, type ActivationRecord } from './license-state.js';
 import { thisMachine } from './machine.js';
-import type { PolicyDecision } from './policy-decision.js';
+import type { PolicyDecision } from '../policy-decision.js';
 
 export interface ServerOptions {
   timeoutMs?: number;

@@ -7,7 +7,7 @@
  */
 import { LicenseError, type LicenseErrorCode } from './license-error.js';
 import { formatWait, readCappedText, readJsonAnswer, readRefusal, transportFailure } from '../cloud-answer.js';
-import { readPolicyNotices, type PolicyDecision } from './policy-decision.js';
+import { readPolicyNotices, type PolicyDecision } from '../policy-decision.js';
 
 /** How long one request may take, answer included, in milliseconds. */
 export const LICENSE_REQUEST_TIMEOUT_MS = 30_000;

@@ -6,7 +6,7 @@
  * as a verdict.
  */
 import { VigilError, type VigilErrorOptions } from '../../protocol/index.js';
-import type { PolicyDecision } from './policy-decision.js';
+import type { PolicyDecision } from '../policy-decision.js';
 
 export type LicenseErrorCode =
   // local

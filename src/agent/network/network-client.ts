@@ -6,7 +6,7 @@
  * before anyone uses it. Redirects are not followed: they would carry the credential elsewhere.
  */
 import { formatWait, readCappedText, readJsonAnswer, readRefusal, transportFailure } from '../cloud-answer.js';
-import { serverText } from '../license/server-text.js';
+import { serverText } from '../server-text.js';
 import { readActivation } from '../license/license-state.js';
 import { formatActivationAuthorization, isConsentCategory, type ConsentCategory } from '../../protocol/index.js';
 import { NetworkError, type NetworkErrorCode } from './network-error.js';

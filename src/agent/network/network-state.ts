@@ -4,7 +4,7 @@
  * last successful send, the last error, and the backoff while the cloud is down.
  */
 import type Database from 'better-sqlite3';
-import type { PolicyDecision } from '../license/policy-decision.js';
+import type { PolicyDecision } from '../policy-decision.js';
 
 /** Why the cloud stopped the agent; the agent stops until `vigil network enable` (or `status --check`) clears it. */
 export type StopReason = 'policy_denied' | 'consent_required' | 'not_entitled';

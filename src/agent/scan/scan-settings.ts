@@ -2,7 +2,7 @@
  * One settings type for every scan Vigil runs, whichever front end asked for it: `vigil scan`,
  * `vigil watch`, `vigil daemon` (clamd.conf and its flags) and the library's `createScanner`
  * options. What each setting is called on each front is listed once, in scan-setting-table.ts; the
- * builders (settings-from-flags.ts, settings-from-clamd.ts, settings-from-library.ts) read it.
+ * builders (settings-from-flags.ts, daemon/settings-from-clamd.ts, settings-from-library.ts) read it.
  *
  * Two scopes: input settings decide how one file or stream is scanned (the engine's limits and
  * heuristic alerts, clamscan(1) and clamd.conf(5) names); walk settings decide which files of a

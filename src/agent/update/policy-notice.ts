@@ -12,8 +12,8 @@
  */
 import { verify, type KeyObject } from 'node:crypto';
 import { POLICY_NOTICE_FORMAT, POLICY_NOTICE_HEADER, POLICY_NOTICE_MAX_CHARS, POLICY_NOTICE_SIGNATURE_PREFIX, policyNoticeSignedBytes } from '../../protocol/index.js';
-import { readPolicyDecision, type PolicyDecision } from '../license/policy-decision.js';
-import { serverText } from '../license/server-text.js';
+import { readPolicyDecision, type PolicyDecision } from '../policy-decision.js';
+import { serverText } from '../server-text.js';
 
 /** What verifies a notice: the pinned vendor key and this machine's activation. */
 export interface NoticeTrust {

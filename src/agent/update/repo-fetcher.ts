@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { BaseFetcher } from 'tuf-js';
 import { DownloadHTTPError } from 'tuf-js/dist/error.js';
 import { readCappedText, readRefusal, transportFailure } from '../cloud-answer.js';
-import { describeAction } from '../license/policy-decision.js';
+import { describeAction } from '../policy-decision.js';
 import { POLICY_NOTICE_HEADER, readNoticeHeader, readPolicyNotice, type NoticeTrust, type PolicyNotice } from './policy-notice.js';
 import { UpdateClientError } from './update-error.js';
 

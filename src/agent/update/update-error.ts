@@ -5,7 +5,7 @@
  * left as it was.
  */
 import { VigilError, type VigilErrorOptions } from '../../protocol/index.js';
-import type { PolicyDecision } from '../license/policy-decision.js';
+import type { PolicyDecision } from '../policy-decision.js';
 import type { PolicyNotice } from './policy-notice.js';
 
 export type UpdateClientErrorCode =

@@ -7,7 +7,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ZodError } from 'zod';
 import { VigilError } from '../../protocol/index.js';
-import { PolicyError } from '../policy/errors.js';
 
 export type ErrorCode =
   | 'invalid_request'
@@ -93,14 +92,18 @@ function codeForStatus(status: number): ErrorCode {
   return 'invalid_request';
 }
 
-export function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+/**
+ * Turns an error of a service's own (thrown below the routes, such as an invalid rule) into the
+ * answer, or undefined for errors it does not know. The server passes the services' translators,
+ * so that this file needs none of them.
+ */
+export type ErrorTranslator = (error: unknown) => HttpError | undefined;
+
+export function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply, translate: ErrorTranslator = () => undefined): FastifyReply {
   let http: HttpError;
-  if (error instanceof HttpError) http = error;
+  const translated = error instanceof HttpError ? error : translate(error);
+  if (translated) http = translated;
   else if (error instanceof ZodError) http = validationError('body', error);
-  else if (error instanceof PolicyError) {
-    const details = error.issues.map((i) => ({ path: ['body', ...i.path].join('.'), message: i.message }));
-    http = new HttpError(400, 'invalid_request', error.message, details);
-  }
   else {
     const fe = error as Partial<FastifyError> & { message?: string };
     const status = typeof fe.statusCode === 'number' ? fe.statusCode : 500;

@@ -7,6 +7,7 @@
 export { APPLIES_TO, POLICY_ACTIONS, POLICY_EFFECTS, isPolicyAction } from './actions.js';
 export type { AppliesTo, PolicyAction, PolicyEffect, SubjectAttribute } from './actions.js';
 export { PolicyError, collectIssues } from './errors.js';
+export { policyErrorAsHttp } from './policy-http-error.js';
 export type { FieldPath, PolicyErrorCode, PolicyIssue } from './errors.js';
 export {
   JURISDICTION_PATTERN,

@@ -12,7 +12,7 @@ import { StringBlob } from './growable.js';
 import { HashTables } from './hash-tables.js';
 import { ImageWriter } from './image-file.js';
 import { formatMetaText } from './image-meta.js';
-import { META, SECTION } from './layout.js';
+import { META, SECTION } from '../image-layout.js';
 import { LogicalTables, listZeroTrueLogicals } from './logical-tables.js';
 import { buildNameTable } from './name-table.js';
 import { PATTERN_KIND, PatternTables } from './pattern-tables.js';

@@ -20,7 +20,7 @@ import { encodeOpsSegment, encodeRawSegment } from './delta-ops.js';
 import { encodeAligned32Segment, encodeRecordsSegment, type AlignmentRef } from './delta-records.js';
 import { readImageDirectory } from './image-directory.js';
 import { IMAGE_ELEMENT } from './image-file.js';
-import { hashSection, L, P, S, SECTION, sizeSetSection } from './layout.js';
+import { hashSection, L, P, S, SECTION, sizeSetSection } from '../image-layout.js';
 
 /** Record widths (in u32 words) of the engine's integer tables, for the OPS delta filter. */
 const RECORD_WORDS = new Map<number, number>([

@@ -6,7 +6,7 @@
 import { DIGEST_LENGTH, HASH_ALGOS, type HashAlgo } from '../signatures/model.js';
 import { GrowableI32, GrowableU8 } from './growable.js';
 import type { ImageWriter } from './image-file.js';
-import { ANY_SIZE, hashSection, META, sizeSetSection } from './layout.js';
+import { ANY_SIZE, hashSection, META, sizeSetSection } from '../image-layout.js';
 
 export type HashListName = 'detect' | 'allow';
 

@@ -7,7 +7,7 @@
 import { evaluateLogical } from '../match/logical-eval.js';
 import type { LogicalExpr, LogicalSignature } from '../signatures/model.js';
 import { GrowableI32 } from './growable.js';
-import { CMP_OPS, L, X } from './layout.js';
+import { CMP_OPS, L, X } from '../image-layout.js';
 
 export class LogicalTables {
   readonly records = new GrowableI32();

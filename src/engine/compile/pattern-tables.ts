@@ -9,7 +9,7 @@ import type { BodyPattern } from '../signatures/model.js';
 import { chooseAtom, type Atom } from './atoms.js';
 import { encodeSegment } from './encode-program.js';
 import { GrowableI32, GrowableU8 } from './growable.js';
-import { P, S } from './layout.js';
+import { P, S } from '../image-layout.js';
 
 /** Bytes before a match start that assertions may read: `[n-m]` look-behind (up to 33) and boundaries (1). */
 const LOOKBEHIND_SLACK = 36;

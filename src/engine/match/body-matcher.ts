@@ -17,7 +17,7 @@
  * directly against the retained tail at the end.
  */
 import type { Database } from '../database.js';
-import { META, P, S } from '../compile/layout.js';
+import { META, P, S } from '../image-layout.js';
 import { matchProgram, OP_LIT } from './program.js';
 
 /** Called for every pattern match; return true to stop the scan. */

@@ -1,5 +1,5 @@
 /** Lookups in the sorted hash tables of a compiled database. */
-import { ANY_SIZE } from '../compile/layout.js';
+import { ANY_SIZE } from '../image-layout.js';
 import type { HashTable } from '../database.js';
 
 /**

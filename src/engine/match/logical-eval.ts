@@ -5,7 +5,7 @@
  * of the subsignatures that made them true; a count condition on a block compares the block's count
  * (0 when the block is false) and, with `,Y`, needs at least Y distinct subsignatures.
  */
-import { X } from '../compile/layout.js';
+import { X } from '../image-layout.js';
 
 const MAX_STACK = 256;
 const truth = new Uint8Array(MAX_STACK);

@@ -8,7 +8,7 @@ import { HashTables } from '../../../src/engine/compile/hash-tables.js';
 import { readImageDirectory } from '../../../src/engine/compile/image-directory.js';
 import { ImageReader, ImageWriter } from '../../../src/engine/compile/image-file.js';
 import { formatMetaText } from '../../../src/engine/compile/image-meta.js';
-import { ANY_SIZE, hashSection, L, META, SECTION, sizeSetSection, X } from '../../../src/engine/compile/layout.js';
+import { ANY_SIZE, hashSection, L, META, SECTION, sizeSetSection, X } from '../../../src/engine/image-layout.js';
 import { listZeroTrueLogicals, LogicalTables } from '../../../src/engine/compile/logical-tables.js';
 import { buildPrefilterTables } from '../../../src/engine/compile/prefilter-tables.js';
 import type { BodyPattern, LogicalSignature } from '../../../src/engine/signatures/model.js';

@@ -4,11 +4,11 @@
  * levels: `yes` follows links everywhere (2), `no` never (0), as clamd does for a named link too.
  * ExcludePath applies to files and folders alike, as in clamd.
  */
-import type { ClamdConfig } from '../daemon/clamd-config.js';
-import { DaemonError } from '../daemon/daemon-error.js';
-import { SCAN_SETTING_TABLE, isUnsupported } from './scan-setting-table.js';
-import type { ScanSettings } from './scan-settings.js';
-import { readCountSetting, zeroNotAllowed } from './setting-values.js';
+import type { ClamdConfig } from './clamd-config.js';
+import { DaemonError } from './daemon-error.js';
+import { SCAN_SETTING_TABLE, isUnsupported } from '../scan/scan-setting-table.js';
+import type { ScanSettings } from '../scan/scan-settings.js';
+import { readCountSetting, zeroNotAllowed } from '../scan/setting-values.js';
 
 /** A warning about a directive, with its line (a 0 that keeps the default). */
 export interface DirectiveWarning {
