@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ClamdDaemon, DaemonLog, defaultSettings } from '../src/agent/index.js';
+import { ClamdDaemon, DaemonLog, defaultSettings } from '../src/agent/daemon/index.js';
 import { EICAR, run } from './helpers/cli.js';
 
 const ROOT = resolve(__dirname, '..');

@@ -4,7 +4,7 @@
  * server bounded and cleaned), Retry-After, and a transport failure described in one phrase.
  */
 import { readPolicyDecision } from './policy-decision.js';
-import type { ServerRefusal } from './license/license-error.js';
+import type { ServerRefusal } from './license/index.js';
 import { serverText } from './server-text.js';
 
 /** Retry-After (RFC 9110 10.2.3): delay-seconds or an HTTP-date; undefined when absent or unreadable. */

@@ -3,9 +3,9 @@
  * once. Later starts reuse the data. `mintOperatorToken` is the recovery path for whoever holds
  * the data folder (or the database URL), which is already full control.
  */
-import { createTenant, createUser, getUser, type Actor } from './accounts/accounts.js';
-import { createToken } from './accounts/tokens.js';
-import { LOCK_BOOTSTRAP, lockTransaction, type Queryable, type Store } from './store/store.js';
+import { createTenant, createUser, getUser, type Actor } from './accounts/index.js';
+import { createToken } from './accounts/index.js';
+import { LOCK_BOOTSTRAP, lockTransaction, type Queryable, type Store } from './store/index.js';
 
 export interface Bootstrap {
   created: boolean;

@@ -2,12 +2,12 @@
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { ensureVendor, type Bootstrap } from './bootstrap.js';
 import { DEFAULT_CONFIG, type CloudConfig } from './config.js';
-import { loadOrCreateSigningKey } from './licensing/signing-key.js';
-import { loadOrCreateNetworkKey } from './network/network-key.js';
+import { loadOrCreateSigningKey } from './licensing/index.js';
+import { loadOrCreateNetworkKey } from './network/index.js';
 import { buildCloudServer } from './server.js';
-import { openStore } from './store/open-store.js';
+import { openStore } from './store/index.js';
 import { KeyVault } from './updates/index.js';
-import type { Store } from './store/store.js';
+import type { Store } from './store/index.js';
 
 export interface CloudServiceOptions {
   dataDir: string;

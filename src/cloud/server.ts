@@ -6,25 +6,25 @@
  */
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import { accountRoutes } from './accounts/account-routes.js';
-import { authenticate } from './accounts/tokens.js';
-import { authenticateActivation } from './licensing/activation-auth.js';
-import { auditRoutes } from './audit/audit-routes.js';
+import { accountRoutes } from './accounts/index.js';
+import { authenticate } from './accounts/index.js';
+import { authenticateActivation } from './licensing/index.js';
+import { auditRoutes } from './audit/index.js';
 import { DEFAULT_CONFIG, type CloudConfig, type Clock } from './config.js';
-import { HttpError, sendError } from './http/http-error.js';
-import { readRouteChanges, registerRoute, type AnyRoute } from './http/route.js';
-import { systemRoutes } from './http/system-routes.js';
-import { PolicyGate } from './policy/gate.js';
-import { policyErrorAsHttp } from './policy/policy-http-error.js';
-import { ActiveRules } from './policy/rule-store.js';
-import { policyRoutes } from './policy/policy-routes.js';
-import { licenseRoutes } from './licensing/license-routes.js';
-import { activationRoutes } from './licensing/activation-routes.js';
-import { generateSigningKey, type LicenseSigningKey } from './licensing/signing-key.js';
+import { HttpError, sendError } from './http/index.js';
+import { readRouteChanges, registerRoute, type AnyRoute } from './http/index.js';
+import { systemRoutes } from './http/index.js';
+import { PolicyGate } from './policy/index.js';
+import { policyErrorAsHttp } from './policy/index.js';
+import { ActiveRules } from './policy/index.js';
+import { policyRoutes } from './policy/index.js';
+import { licenseRoutes } from './licensing/index.js';
+import { activationRoutes } from './licensing/index.js';
+import { generateSigningKey, type LicenseSigningKey } from './licensing/index.js';
 import { generateNetworkKey, NetworkRuntime, networkRoutes } from './network/index.js';
 import type { CloudServices } from './services.js';
 import { updateRoutes, type KeyVault } from './updates/index.js';
-import type { Store } from './store/store.js';
+import type { Store } from './store/index.js';
 
 export interface CloudServerOptions {
   store: Store;

@@ -1,9 +1,9 @@
 /** What route handlers share: the store, the cached rule set, the policy gate, the settings and the clock. */
 import type { CloudConfig, Clock } from './config.js';
-import type { LicenseSigningKey } from './licensing/signing-key.js';
-import type { PolicyGate } from './policy/gate.js';
-import type { ActiveRules } from './policy/rule-store.js';
-import type { Store } from './store/store.js';
+import type { LicenseSigningKey } from './licensing/index.js';
+import type { PolicyGate } from './policy/index.js';
+import type { ActiveRules } from './policy/index.js';
+import type { Store } from './store/index.js';
 
 export interface CloudServices {
   store: Store;

@@ -2,10 +2,10 @@
  * The database used when no other is given, so that a fresh install detects the EICAR test file
  * as clamscan does. Its signatures are Vigil's own, written here as ClamAV-format text.
  */
-import { DatabaseBuilder } from './compile/database-builder.js';
+import { DatabaseBuilder } from './compile/index.js';
 import { Database } from './database.js';
 import { EngineError, isWarning, type DatabaseProblem } from './errors.js';
-import { loadSourceBuffer } from './signatures/load-sources.js';
+import { loadSourceBuffer } from './signatures/index.js';
 
 const EICAR_HEX =
   '58354f2150254041505b345c505a58353428505e2937434329377d2445494341522d5354414e444152442d414e544956495255532d544553542d46494c452124482b482a';

@@ -11,11 +11,11 @@ import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, r
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { openBuiltinDatabase } from './builtin-database.js';
-import { DatabaseBuilder } from './compile/database-builder.js';
-import { IMAGE_FORMAT_VERSION, IMAGE_MAGIC } from './compile/image-file.js';
+import { DatabaseBuilder } from './compile/index.js';
+import { IMAGE_FORMAT_VERSION, IMAGE_MAGIC } from './compile/index.js';
 import { Database } from './database.js';
 import { EngineError, isWarning, type DatabaseProblem } from './errors.js';
-import { listSourceFiles, loadSourceFiles } from './signatures/load-sources.js';
+import { listSourceFiles, loadSourceFiles } from './signatures/index.js';
 
 /** File extension of compiled images. */
 export const IMAGE_EXTENSION = '.vigildb';

@@ -2,11 +2,11 @@
  * A loaded database: typed-array views over one compiled image, no per-signature objects.
  * Construct it from the image bytes (one read of a file, or a SharedArrayBuffer shared by workers).
  */
-import { readBlobString } from './compile/growable.js';
-import { ImageReader } from './compile/image-file.js';
-import { readName } from './compile/name-table.js';
+import { readBlobString } from './compile/index.js';
+import { ImageReader } from './compile/index.js';
+import { readName } from './compile/index.js';
 import { hashSection, L, META, P, SECTION, sizeSetSection } from './image-layout.js';
-import { HASH_ALGOS, type HashAlgo } from './signatures/model.js';
+import { HASH_ALGOS, type HashAlgo } from './signatures/index.js';
 
 export interface HashTable {
   algo: HashAlgo;

@@ -1,5 +1,5 @@
 /** Section numbers and record layouts of the compiled image, shared by the compiler and the loader. */
-import type { HashAlgo } from './signatures/model.js';
+import type { HashAlgo } from './signatures/index.js';
 
 export const SECTION = {
   META_COUNTS: 1, // u32[META_FIELDS]

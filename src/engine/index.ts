@@ -9,9 +9,9 @@ export { Database, type DatabaseInfo } from './database.js';
 export { openDatabase, compileSources, readImage, defaultCacheDir, IMAGE_EXTENSION, type OpenedDatabase } from './database-loader.js';
 export { FILE_TYPE_NAMES, detectFileType } from './filetype.js';
 export { BUILTIN_SOURCES } from './builtin-database.js';
-export { ScanPool, defaultWorkerCount, type PoolTaskResult } from './pool/scan-pool.js';
-export { DatabaseBuilder, type BuilderOptions } from './compile/database-builder.js';
-export { loadSourceFiles, listSourceFiles } from './signatures/load-sources.js';
+export { ScanPool, defaultWorkerCount, type PoolTaskResult } from './pool/index.js';
+export { DatabaseBuilder, type BuilderOptions } from './compile/index.js';
+export { loadSourceFiles, listSourceFiles } from './signatures/index.js';
 /** Image deltas between compiled images, for the publisher of updates (the format and its reader are the protocol's). */
-export { createImageDelta, DELTA_BLOCK_BYTES, type ImageDeltaOptions } from './compile/image-delta-writer.js';
-export { DELTA_MAX_INDEXED_BLOCKS } from './compile/delta-ops.js';
+export { createImageDelta, DELTA_BLOCK_BYTES, type ImageDeltaOptions } from './compile/index.js';
+export { DELTA_MAX_INDEXED_BLOCKS } from './compile/index.js';

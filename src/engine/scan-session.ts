@@ -11,12 +11,12 @@ import { createHash, type Hash } from 'node:crypto';
 import { L, META, P } from './image-layout.js';
 import type { Database } from './database.js';
 import { detectFileType, FILE_TYPE, FILE_TYPE_HEAD, FILE_TYPE_NAMES } from './filetype.js';
-import { BodyMatcher } from './match/body-matcher.js';
-import { findHashes, hasSize } from './match/hash-lookup.js';
-import { evaluateLogical } from './match/logical-eval.js';
-import { TextNormalizer } from './match/text-normalizer.js';
+import { BodyMatcher } from './match/index.js';
+import { findHashes, hasSize } from './match/index.js';
+import { evaluateLogical } from './match/index.js';
+import { TextNormalizer } from './match/index.js';
 import type { Finding, ScanResult } from './result.js';
-import { HASH_ALGOS, type HashAlgo } from './signatures/model.js';
+import { HASH_ALGOS, type HashAlgo } from './signatures/index.js';
 
 export interface SessionOptions {
   /** Report every matching signature instead of stopping at the first. */

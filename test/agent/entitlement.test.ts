@@ -4,7 +4,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { checkLicense, LicenseError, licenseStatePaths, machineFingerprint, presentLicense } from '../../src/agent/index.js';
+import { checkLicense, LicenseError, licenseStatePaths, machineFingerprint, presentLicense } from '../../src/agent/license/index.js';
 import { writeActivation, writeLicenseFile } from '../../src/agent/license/license-state.js';
 import { signLicenseFile, type LicensePayload } from '../../src/protocol/index.js';
 import { tempDir } from '../helpers/cli.js';

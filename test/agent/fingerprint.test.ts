@@ -3,7 +3,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, s
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DEFAULT_MACHINE_ID_FILES, MachineFingerprintError, defaultFallbackFile, machineFingerprint } from '../../src/agent/index.js';
+import { DEFAULT_MACHINE_ID_FILES, MachineFingerprintError, defaultFallbackFile, machineFingerprint } from '../../src/agent/license/index.js';
 
 const ID = '4c1d2a9e8f7b6c5d4e3f2a1b0c9d8e7f';
 const expected = (id: string) => createHash('sha256').update(`vigil-machine-v1\n${id}`).digest('hex');

@@ -4,7 +4,8 @@ import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { LicenseClient, LicenseError, parseRetryAfter } from '../../src/agent/index.js';
+import { LicenseClient, LicenseError } from '../../src/agent/license/index.js';
+import { parseRetryAfter } from '../../src/agent/cloud-answer.js';
 import { generateLicenseKey, importPublicKeyPem, publicKeyId, verifyLicenseFile } from '../../src/protocol/index.js';
 import { startLicenseCloud } from '../helpers/license-cloud.js';
 

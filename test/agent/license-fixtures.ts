@@ -2,7 +2,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ActivationRecord } from '../../src/agent/index.js';
+import { type ActivationRecord } from '../../src/agent/license/index.js';
 import { exportPublicKeyPem, publicKeyId, type LicensePayload } from '../../src/protocol/index.js';
 
 export const vendor = generateKeyPairSync('ed25519');

@@ -4,7 +4,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { consentPath, disableNetwork, enableNetwork, NetworkError, networkStatus, openNetworkStore, readConsent } from '../../src/agent/index.js';
+import { consentPath, disableNetwork, enableNetwork, NetworkError, networkStatus, openNetworkStore, readConsent } from '../../src/agent/network/index.js';
 import { activatedAgent, ACTIVATION_ID, DENY_DECISION, sampleEvent, startFakeCloud, type FakeCloud } from './network-fake-cloud.js';
 
 const cleanups: Array<() => unknown> = [];

@@ -5,7 +5,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CONSENT_FILE, openNetworkStore, syncQueue, NetworkClient, QUARANTINE_MAX_BATCHES, writeConsent, type NetworkStore } from '../../src/agent/index.js';
+import { CONSENT_FILE, openNetworkStore, syncQueue, NetworkClient, QUARANTINE_MAX_BATCHES, writeConsent, type NetworkStore } from '../../src/agent/network/index.js';
 import { tempDir } from '../helpers/cli.js';
 import { ACTIVATION_ID, CONSENT, SECRET, sampleEvent, startFakeCloud, type FakeCloud } from './network-fake-cloud.js';
 

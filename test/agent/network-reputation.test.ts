@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { lookUpReputation, NetworkClient, openNetworkStore, PREFIX_HEX_CHARS, prefixOf, type NetworkStore } from '../../src/agent/index.js';
+import { lookUpReputation, NetworkClient, openNetworkStore, PREFIX_HEX_CHARS, prefixOf, type NetworkStore } from '../../src/agent/network/index.js';
 import { tempDir } from '../helpers/cli.js';
 import { ACTIVATION_ID, SECRET, startFakeCloud, type FakeCloud } from './network-fake-cloud.js';
 

@@ -3,18 +3,7 @@
 // before every request, and the cloud's refusals (policy, consent, entitlement, conflict).
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  BACKOFF_CAP_MS,
-  backoffDelay,
-  NetworkClient,
-  openNetworkStore,
-  readConsent,
-  syncQueue,
-  writeConsent,
-  type Clock,
-  type NetworkStore,
-  type SyncOptions,
-} from '../../src/agent/index.js';
+import { BACKOFF_CAP_MS, backoffDelay, NetworkClient, openNetworkStore, readConsent, syncQueue, writeConsent, type Clock, type NetworkStore, type SyncOptions } from '../../src/agent/network/index.js';
 import { tempDir } from '../helpers/cli.js';
 import { ACTIVATION_ID, CONSENT, DENY_DECISION, SECRET, sampleEvent, startFakeCloud, type FakeCloud } from './network-fake-cloud.js';
 

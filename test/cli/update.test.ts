@@ -6,7 +6,7 @@ import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } 
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/engine/index.js';
-import { readInstallState } from '../../src/agent/index.js';
+import { readInstallState } from '../../src/agent/update/installed-database.js';
 import { CLI, type Run } from '../helpers/cli.js';
 import { newAgent, openPublisher, serveRepo, sha256, tempDir } from '../agent/update/update-fixtures.js';
 

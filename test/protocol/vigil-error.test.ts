@@ -2,7 +2,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AuditorError, ClamdError, DaemonError, LicenseError, MachineFingerprintError, NetworkError, QuarantineError, UpdateClientError } from '../../src/agent/index.js';
+import { AuditorError } from '../../src/agent/auditor/auditor-error.js';
+import { ClamdError } from '../../src/agent/clamd-client.js';
+import { DaemonError } from '../../src/agent/daemon/index.js';
+import { LicenseError, MachineFingerprintError } from '../../src/agent/license/index.js';
+import { NetworkError } from '../../src/agent/network/index.js';
+import { QuarantineError } from '../../src/agent/quarantine/quarantine-error.js';
+import { UpdateClientError } from '../../src/agent/update/update-error.js';
 import { ApiError } from '../../src/cli/cloud-target.js';
 import { UsageError } from '../../src/cli/exit-codes.js';
 import { GeoError, PolicyError, StoreError, UpdateError } from '../../src/cloud/index.js';

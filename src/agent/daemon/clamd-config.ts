@@ -8,7 +8,7 @@
  * dropped; a name clamd does not know is an error, as clamd itself refuses to start on one.
  */
 import { readFileSync } from 'node:fs';
-import { clamdScanDirectives, type SettingValue } from '../scan/scan-setting-table.js';
+import { clamdScanDirectives, type SettingValue } from '../scan/index.js';
 import { DaemonError, type ConfigProblem } from './daemon-error.js';
 
 export type OptionKind = 'bool' | 'number' | 'size' | 'string' | 'strings' | 'mode';

@@ -23,7 +23,7 @@ import { DaemonError } from './daemon-error.js';
 import { ctime, DaemonLog } from './daemon-log.js';
 import { formatStats } from './daemon-stats.js';
 import { JobGate } from './job-gate.js';
-import { POOL_MIN_FILE_SIZE } from '../scan/pool-choice.js';
+import { POOL_MIN_FILE_SIZE } from '../scan/index.js';
 import { ScanEngine } from './scan-engine.js';
 
 /** How long SHUTDOWN waits for requests in progress before closing their connections. */

@@ -3,7 +3,7 @@
  * plus the daemon's own named limits with units, clamd's defaults (clamd.conf(5), ClamAV 1.4), and
  * the conversion from a parsed clamd.conf. Command-line flags are applied on top by the CLI.
  */
-import { defaultScanSettings, type ScanSettings } from '../scan/scan-settings.js';
+import { defaultScanSettings, type ScanSettings } from '../scan/index.js';
 import { scanSettingsFromClamdConfig } from './settings-from-clamd.js';
 import type { ClamdConfig, OptionValue } from './clamd-config.js';
 import { DaemonError, type ConfigProblem } from './daemon-error.js';

@@ -17,7 +17,7 @@ import type { Stats } from 'node:fs';
 import { lstat, readdir, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { PoolTaskResult } from '../../engine/index.js';
-import type { SymlinkLevel } from '../scan/scan-settings.js';
+import type { SymlinkLevel } from '../scan/index.js';
 
 export type PathCommand = 'SCAN' | 'CONTSCAN' | 'MULTISCAN' | 'ALLMATCHSCAN';
 

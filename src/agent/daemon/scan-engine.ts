@@ -11,8 +11,8 @@
  */
 import { Worker } from 'node:worker_threads';
 import { createScanner, Database, openDatabase, ScanPool, type DatabaseInfo, type DatabaseProblem, type PoolTaskResult, type Scanner } from '../../engine/index.js';
-import { scansInPool } from '../scan/pool-choice.js';
-import { scannerOptionsOf, type ScanSettings } from '../scan/scan-settings.js';
+import { scansInPool } from '../scan/index.js';
+import { scannerOptionsOf, type ScanSettings } from '../scan/index.js';
 
 export interface ScanEngineOptions {
   databases: string[];

@@ -6,9 +6,9 @@
  */
 import type { ClamdConfig } from './clamd-config.js';
 import { DaemonError } from './daemon-error.js';
-import { SCAN_SETTING_TABLE, isUnsupported } from '../scan/scan-setting-table.js';
-import type { ScanSettings } from '../scan/scan-settings.js';
-import { readCountSetting, zeroNotAllowed } from '../scan/setting-values.js';
+import { SCAN_SETTING_TABLE, isUnsupported } from '../scan/index.js';
+import type { ScanSettings } from '../scan/index.js';
+import { readCountSetting, zeroNotAllowed } from '../scan/index.js';
 
 /** A warning about a directive, with its line (a 0 that keeps the default). */
 export interface DirectiveWarning {

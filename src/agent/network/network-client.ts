@@ -7,7 +7,7 @@
  */
 import { formatWait, readCappedText, readJsonAnswer, readRefusal, transportFailure } from '../cloud-answer.js';
 import { serverText } from '../server-text.js';
-import { readActivation } from '../license/license-state.js';
+import { readActivation } from '../license/index.js';
 import { formatActivationAuthorization, isConsentCategory, type ConsentCategory } from '../../protocol/index.js';
 import { NetworkError, type NetworkErrorCode } from './network-error.js';
 import type { NetworkEvent } from './network-event.js';

@@ -8,8 +8,8 @@
  * - status: offline, from the files; `check` also asks the cloud what consent it holds.
  */
 import { userInfo } from 'node:os';
-import { checkLicense, type LicenseVerdict } from '../license/entitlement.js';
-import { readActivation } from '../license/license-state.js';
+import { checkLicense, type LicenseVerdict } from '../license/index.js';
+import { readActivation } from '../license/index.js';
 import { systemClock, type Clock } from './backoff.js';
 import { CONSENT_FORMAT, readConsent, writeConsent, type ConsentCategory, type ConsentRecord } from './consent.js';
 import type { QueueStats } from './event-queue.js';

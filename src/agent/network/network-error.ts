@@ -5,7 +5,7 @@
  * shape as licensing's.
  */
 import { VigilError, type VigilErrorOptions } from '../../protocol/index.js';
-import type { ServerRefusal } from '../license/license-error.js';
+import type { ServerRefusal } from '../license/index.js';
 
 export type NetworkErrorCode =
   // local

@@ -12,7 +12,7 @@
  * verdict. Standard input is not looked up (its bytes cannot be read again to hash them).
  */
 import type { ScanResult } from '../../engine/index.js';
-import { checkLicense } from '../license/entitlement.js';
+import { checkLicense } from '../license/index.js';
 import { allows, readConsent, type ConsentRecord } from './consent.js';
 import { hashFile } from './file-hash.js';
 import { networkClientFor, type KnownHash, type NetworkClient } from './network-client.js';

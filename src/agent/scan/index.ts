@@ -6,3 +6,4 @@ export { scanSettingsFromLibraryOptions, type LibraryScanOptions } from './setti
 export { POOL_MIN_FILE_SIZE, scansInPool, wantsPool } from './pool-choice.js';
 export { walk, type WalkEvent, type WalkOptions, type WalkSettings } from './file-walker.js';
 export { IN_FLIGHT_PER_WORKER, ScanJob, type ScanJobEvent, type ScanJobOptions } from './scan-job.js';
+export { readCountSetting, zeroNotAllowed } from './setting-values.js';

@@ -9,7 +9,7 @@
  * folder are scanned at all (exclusions, symbolic links).
  */
 import { DEFAULT_ALERTS, DEFAULT_LIMITS, type ScanAlerts, type ScanLimits, type ScannerOptions } from '../../engine/index.js';
-import type { PathFilter } from '../watch/path-filter.js';
+import type { PathFilter } from '../watch/index.js';
 
 /** Symbolic links: 0 never followed, 1 followed when named on the command line, 2 followed everywhere (clamscan's levels). */
 export type SymlinkLevel = 0 | 1 | 2;

@@ -13,7 +13,7 @@ import { Database } from '../../engine/index.js';
 import { applyImageDelta, formatActivationAuthorization, importPublicKeyPem, NOTE_MAX_BYTES, readImageDeltaHeader } from '../../protocol/index.js';
 import { ensureAgentDir } from '../agent-dir.js';
 import { writeFileAtomic } from '../atomic-file.js';
-import { readActivation, type ActivationRecord } from '../license/license-state.js';
+import { readActivation, type ActivationRecord } from '../license/index.js';
 import { asideName, installedRelease, installImage, readInstallState, removeAsideFiles, rollbackImage, type KnownRelease } from './installed-database.js';
 import { checkLog } from './log-check.js';
 import type { NoticeTrust, PolicyNotice } from './policy-notice.js';

@@ -5,9 +5,9 @@
  * queues it again.
  */
 import type { ScanResult } from '../../engine/index.js';
-import type { EntryHeader } from '../quarantine/entry-file.js';
-import type { Quarantine } from '../quarantine/quarantine.js';
-import type { ScanJob } from '../scan/scan-job.js';
+import type { EntryHeader } from '../quarantine/index.js';
+import type { Quarantine } from '../quarantine/index.js';
+import type { ScanJob } from '../scan/index.js';
 import type { PathFilter } from './path-filter.js';
 import { TreeWatcher } from './tree-watcher.js';
 

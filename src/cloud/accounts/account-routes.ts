@@ -1,11 +1,11 @@
 /** Tenants, users, endpoints and tokens over HTTP, with role and tenant checks on each. */
 import { z } from 'zod';
-import { canAccessTenant, seesAllTenants, USER_ROLES, type Principal } from '../auth/roles.js';
-import { forbidden, HttpError, notFound } from '../http/http-error.js';
-import { defineRoute, type AnyRoute } from '../http/route.js';
-import { jurisdictionCode, displayName, idString, plainText } from '../http/schemas.js';
+import { canAccessTenant, seesAllTenants, USER_ROLES, type Principal } from '../auth/index.js';
+import { forbidden, HttpError, notFound } from '../http/index.js';
+import { defineRoute, type AnyRoute } from '../http/index.js';
+import { jurisdictionCode, displayName, idString, plainText } from '../http/index.js';
 import type { CloudServices } from '../services.js';
-import type { Queryable } from '../store/store.js';
+import type { Queryable } from '../store/index.js';
 import { actorFor, createEndpoint, createTenant, createUser, getEndpoint, getTenant, getUser, listEndpoints, listTenants, listUsers, type Tenant } from './accounts.js';
 import { createToken, getToken, listTokens, revokeToken } from './tokens.js';
 

@@ -2,10 +2,10 @@
  * Tenants (the vendor and its customers), users with a role, and endpoint identities. Every change
  * is written together with its audit record, in one transaction.
  */
-import { newId } from '../auth/token-secret.js';
-import type { UserRole } from '../auth/roles.js';
-import { appendAudit } from '../audit/audit-log.js';
-import type { Queryable } from '../store/store.js';
+import { newId } from '../auth/index.js';
+import type { UserRole } from '../auth/index.js';
+import { appendAudit } from '../audit/index.js';
+import type { Queryable } from '../store/index.js';
 
 export interface Tenant {
   id: string;

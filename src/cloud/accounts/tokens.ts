@@ -2,10 +2,10 @@
  * Bearer tokens bound to a tenant and a role, stored hashed, revocable, with an expiry. A token
  * belongs to a user (its role is the user's) or to an endpoint (role `endpoint`).
  */
-import { appendAudit } from '../audit/audit-log.js';
-import type { Principal, Role } from '../auth/roles.js';
-import { newTokenSecret, parseToken, secretMatches } from '../auth/token-secret.js';
-import type { Queryable } from '../store/store.js';
+import { appendAudit } from '../audit/index.js';
+import type { Principal, Role } from '../auth/index.js';
+import { newTokenSecret, parseToken, secretMatches } from '../auth/index.js';
+import type { Queryable } from '../store/index.js';
 import type { Actor } from './accounts.js';
 
 export interface TokenInfo {

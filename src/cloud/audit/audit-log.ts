@@ -6,7 +6,7 @@
  * PostgreSQL stay one chain; on SQLite write transactions are exclusive anyway.
  */
 import { AUDIT_GENESIS, chainAuditRecord, createAuditChainVerifier, type AuditRecord } from '../../protocol/index.js';
-import { forUpdate, type Queryable } from '../store/store.js';
+import { forUpdate, type Queryable } from '../store/index.js';
 
 export interface AuditEntry {
   kind: string;

@@ -1,9 +1,9 @@
 /** Reading, exporting and checking the audit log over HTTP. */
 import { Readable } from 'node:stream';
 import { z } from 'zod';
-import { seesAllTenants } from '../auth/roles.js';
-import { defineRoute, type AnyRoute } from '../http/route.js';
-import { pageQuery, plainText } from '../http/schemas.js';
+import { seesAllTenants } from '../auth/index.js';
+import { defineRoute, type AnyRoute } from '../http/index.js';
+import { pageQuery, plainText } from '../http/index.js';
 import type { CloudServices } from '../services.js';
 import { formatAuditLine } from '../../protocol/index.js';
 import { listAudit, readAllAudit, readAuditHead, verifyStoredAudit } from './audit-log.js';

@@ -3,9 +3,9 @@
  * in one IPv6 keyspace (IPv4 as ::ffff:a.b.c.d), so text order is address order and one index
  * answers "the range starting at or before this address".
  */
-import { appendAudit } from '../audit/audit-log.js';
-import type { Actor } from '../accounts/accounts.js';
-import type { Queryable } from '../store/store.js';
+import { appendAudit } from '../audit/index.js';
+import type { Actor } from '../accounts/index.js';
+import type { Queryable } from '../store/index.js';
 import { ipToKey } from './ip-key.js';
 import type { GeoRange } from './geo-csv.js';
 

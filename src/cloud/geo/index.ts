@@ -7,3 +7,4 @@ export { ipToKey, parseCidr, keyToIp, formatKeyRange, KEY_HEX_DIGITS, IPV4_MAPPE
 export { DEFAULT_GEO_CSV_LIMITS, type GeoCsvLimits } from './geo-limits.js';
 export { sortAndCheckRanges, type GeoRange } from './geo-ranges.js';
 export { parseCidrCountryCsv, parseGeoLite2Country, type CsvFile, type GeoLite2Files } from './geo-csv.js';
+export { countGeoRanges, lookupCountry, replaceGeoRanges } from './geo-store.js';

@@ -6,7 +6,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteShorthandOptions } from 'fastify';
 import type { ZodType } from 'zod';
-import type { Principal, Role } from '../auth/roles.js';
+import type { Principal, Role } from '../auth/index.js';
 import { HttpError, validationError } from './http-error.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';

@@ -4,8 +4,8 @@
  * the activation is live and the license usable (active or in grace); what it may use is the
  * license's entitlements (routes check them).
  */
-import type { Principal } from '../auth/roles.js';
-import type { Queryable } from '../store/store.js';
+import type { Principal } from '../auth/index.js';
+import type { Queryable } from '../store/index.js';
 import { activationSecretMatches, getActivation } from './activations.js';
 import { getLicense, licenseState } from './licenses.js';
 

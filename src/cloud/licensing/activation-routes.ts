@@ -4,13 +4,13 @@
  */
 import { z } from 'zod';
 import { checkLicenseKey, publicKeyId } from '../../protocol/index.js';
-import type { Actor } from '../accounts/accounts.js';
-import { getTenant } from '../accounts/accounts.js';
-import { HttpError, notFound } from '../http/http-error.js';
-import { definePublicRoute, type AnyRoute } from '../http/route.js';
-import { idString, jurisdictionCode, plainText } from '../http/schemas.js';
+import type { Actor } from '../accounts/index.js';
+import { getTenant } from '../accounts/index.js';
+import { HttpError, notFound } from '../http/index.js';
+import { definePublicRoute, type AnyRoute } from '../http/index.js';
+import { idString, jurisdictionCode, plainText } from '../http/index.js';
 import type { CloudServices } from '../services.js';
-import type { Queryable } from '../store/store.js';
+import type { Queryable } from '../store/index.js';
 import { activateSeat, activationSecretMatches, deactivateSeat, getActivation, issueLicenseFile, recordCheckin, refuseUnusable, type Activation, type ActivationRefusal } from './activations.js';
 import { findLicenseByKey, getLicense } from './licenses.js';
 

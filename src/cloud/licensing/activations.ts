@@ -7,11 +7,11 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { signLicenseFile, type LicenseFile } from '../../protocol/index.js';
-import type { Actor } from '../accounts/accounts.js';
-import { appendAudit } from '../audit/audit-log.js';
-import { newId } from '../auth/token-secret.js';
+import type { Actor } from '../accounts/index.js';
+import { appendAudit } from '../audit/index.js';
+import { newId } from '../auth/index.js';
 import type { CloudConfig } from '../config.js';
-import type { Queryable } from '../store/store.js';
+import type { Queryable } from '../store/index.js';
 import { licenseState, type License } from './licenses.js';
 import type { LicenseSigningKey } from './signing-key.js';
 

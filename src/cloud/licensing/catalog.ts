@@ -1,8 +1,8 @@
 /** What the vendor sells: products, and plans of a product (duration, seats, entitlements, grace). */
-import type { Actor } from '../accounts/accounts.js';
-import { appendAudit } from '../audit/audit-log.js';
-import { newId } from '../auth/token-secret.js';
-import type { Queryable } from '../store/store.js';
+import type { Actor } from '../accounts/index.js';
+import { appendAudit } from '../audit/index.js';
+import { newId } from '../auth/index.js';
+import type { Queryable } from '../store/index.js';
 
 export const ENTITLEMENTS = ['updates', 'network', 'daemon'] as const;
 export type Entitlement = (typeof ENTITLEMENTS)[number];

@@ -1,12 +1,12 @@
 /** Products, plans, orders and licenses over HTTP: operators sell and manage, customer admins see and use their own. */
 import { z } from 'zod';
-import { actorFor, getTenant, type Tenant } from '../accounts/accounts.js';
-import { canAccessTenant, seesAllTenants, type Principal } from '../auth/roles.js';
-import { forbidden, HttpError, notFound } from '../http/http-error.js';
-import { defineRoute, type AnyRoute } from '../http/route.js';
-import { displayName, idString, jurisdictionCode } from '../http/schemas.js';
+import { actorFor, getTenant, type Tenant } from '../accounts/index.js';
+import { canAccessTenant, seesAllTenants, type Principal } from '../auth/index.js';
+import { forbidden, HttpError, notFound } from '../http/index.js';
+import { defineRoute, type AnyRoute } from '../http/index.js';
+import { displayName, idString, jurisdictionCode } from '../http/index.js';
 import type { CloudServices } from '../services.js';
-import type { Queryable } from '../store/store.js';
+import type { Queryable } from '../store/index.js';
 import { deactivateSeat, getActivation, listActivations } from './activations.js';
 import { createPlan, createProduct, ENTITLEMENTS, getPlan, getProduct, listPlans, listProducts, type Plan } from './catalog.js';
 import { getLicense, issueLicense, licenseState, listLicenses, renewLicense, setLicenseStatus, transferLicense, type License } from './licenses.js';

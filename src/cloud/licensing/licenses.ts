@@ -5,10 +5,10 @@
  * ends every activation. Every change writes its audit record in the same transaction.
  */
 import { generateLicenseKey, hashLicenseKey, licenseKeyHint } from '../../protocol/index.js';
-import type { Actor } from '../accounts/accounts.js';
-import { appendAudit } from '../audit/audit-log.js';
-import { newId } from '../auth/token-secret.js';
-import { forUpdate, type Queryable } from '../store/store.js';
+import type { Actor } from '../accounts/index.js';
+import { appendAudit } from '../audit/index.js';
+import { newId } from '../auth/index.js';
+import { forUpdate, type Queryable } from '../store/index.js';
 import type { Entitlement, Plan } from './catalog.js';
 
 const DAY_MS = 86_400_000;

@@ -13,11 +13,11 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import type { Principal } from '../auth/roles.js';
+import type { Principal } from '../auth/index.js';
 import type { Clock } from '../config.js';
-import { authenticateActivation } from '../licensing/activation-auth.js';
-import { getLicense } from '../licensing/licenses.js';
-import type { Store } from '../store/store.js';
+import { authenticateActivation } from '../licensing/index.js';
+import { getLicense } from '../licensing/index.js';
+import type { Store } from '../store/index.js';
 import { endpointPseudonym } from './network-key.js';
 
 export interface NetworkCaller {

@@ -15,7 +15,7 @@
  * two batches touching the same hashes wait for each other instead of losing an update, and cannot
  * deadlock; whoever also appends to the audit log takes the audit head first.
  */
-import { forUpdate, type Queryable } from '../store/store.js';
+import { forUpdate, type Queryable } from '../store/index.js';
 import { forEachRow, hexListParam, inHexList, type Row } from './bulk-sql.js';
 import type { NetworkEvent } from './event-schema.js';
 

@@ -5,7 +5,7 @@
  * matters on PostgreSQL, where each query is a round trip; with no load nothing waits. On SQLite
  * a query runs in the caller's turn with no round trip to share, so each look-up reads its own.
  */
-import type { Queryable } from '../store/store.js';
+import type { Queryable } from '../store/index.js';
 import { hexListParam, inHexList } from './bulk-sql.js';
 import type { Verdict } from './verdict.js';
 

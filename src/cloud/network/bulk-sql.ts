@@ -6,7 +6,7 @@
  * JSON in SQL costs more). Lists of hex strings (hashes, buckets) travel as a JSON array on SQLite
  * and as an array literal on PostgreSQL, where `= ANY(array)` keeps the index in use.
  */
-import type { Queryable, SqlValue } from '../store/store.js';
+import type { Queryable, SqlValue } from '../store/index.js';
 
 export type ColumnType = 'text' | 'bigint';
 export type Columns = Readonly<Record<string, ColumnType>>;

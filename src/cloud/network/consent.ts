@@ -4,9 +4,9 @@
  * consent is the newest record. Each change is also an audit record `network.consent` of the
  * license holder's tenant (actor: the activation), written in the same transaction.
  */
-import { appendAudit } from '../audit/audit-log.js';
-import type { Actor } from '../accounts/accounts.js';
-import type { Queryable } from '../store/store.js';
+import { appendAudit } from '../audit/index.js';
+import type { Actor } from '../accounts/index.js';
+import type { Queryable } from '../store/index.js';
 
 import { CONSENT_CATEGORIES, type ConsentCategory } from '../../protocol/index.js';
 

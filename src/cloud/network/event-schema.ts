@@ -18,7 +18,7 @@ import {
   type ConsentCategory,
   type NetworkEvent as WireNetworkEvent,
 } from '../../protocol/index.js';
-import { plainText } from '../http/schemas.js';
+import { plainText } from '../http/index.js';
 
 export { MAX_EVENTS_PER_BATCH, MAX_PREFIXES_PER_LOOKUP };
 

@@ -10,7 +10,7 @@
  * What is stored about the sender is its pseudonym and its country, never its address.
  */
 import { createHash } from 'node:crypto';
-import type { Queryable } from '../store/store.js';
+import type { Queryable } from '../store/index.js';
 import { addToAggregates } from './aggregates.js';
 import { forEachRow } from './bulk-sql.js';
 import type { NetworkEvent } from './event-schema.js';

@@ -5,9 +5,9 @@
  * remains, in one transaction, with an audit record `network.delete` giving the counts. Consent
  * records carry no country and are kept: they are the proof of what was agreed.
  */
-import type { Actor } from '../accounts/accounts.js';
-import { appendAudit } from '../audit/audit-log.js';
-import { forUpdate, type Queryable } from '../store/store.js';
+import type { Actor } from '../accounts/index.js';
+import { appendAudit } from '../audit/index.js';
+import { forUpdate, type Queryable } from '../store/index.js';
 import { recomputeHashes } from './aggregates.js';
 
 export interface ExportedEvent {

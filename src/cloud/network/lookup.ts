@@ -14,7 +14,7 @@
  * 4-byte buckets it covers (1 for 4 bytes or more, 256 for 3 bytes, 65,536 for 2 bytes) from the
  * caller's hourly budget (network-routes.ts).
  */
-import type { Queryable } from '../store/store.js';
+import type { Queryable } from '../store/index.js';
 import { BUCKET_SELECT, HAS_VERDICT, type BucketReader, type BucketRow } from './bucket-reader.js';
 import { hashVerdict, type Verdict, type VerdictSource } from './verdict.js';
 

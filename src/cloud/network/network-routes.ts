@@ -6,11 +6,11 @@
  */
 import { Readable } from 'node:stream';
 import { z } from 'zod';
-import { actorFor } from '../accounts/accounts.js';
-import { appendAudit } from '../audit/audit-log.js';
-import { HttpError, notFound } from '../http/http-error.js';
-import { defineRoute, type AnyRoute } from '../http/route.js';
-import { plainText } from '../http/schemas.js';
+import { actorFor } from '../accounts/index.js';
+import { appendAudit } from '../audit/index.js';
+import { HttpError, notFound } from '../http/index.js';
+import { defineRoute, type AnyRoute } from '../http/index.js';
+import { plainText } from '../http/index.js';
 import { buildActivationRequest, type GateRequest } from '../policy/index.js';
 import type { CloudServices } from '../services.js';
 import { CONSENT_CATEGORIES, consentedCategories, currentConsent, recordConsent } from './consent.js';

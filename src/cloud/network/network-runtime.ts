@@ -5,8 +5,8 @@
  * after a route that declares it may change licenses, activations or rules (`changes`, http/route.ts).
  * Its decisions go through the one policy gate (policy/gate.ts).
  */
-import type { Principal } from '../auth/roles.js';
-import { HttpError } from '../http/http-error.js';
+import type { Principal } from '../auth/index.js';
+import { HttpError } from '../http/index.js';
 import type { CloudServices } from '../services.js';
 import { ActivationCache, type NetworkCaller } from './activation-cache.js';
 import { BucketReader } from './bucket-reader.js';

@@ -4,9 +4,9 @@
  * may name a hash no endpoint has reported yet (it then has an aggregate row with zero counts,
  * which disappears again when the entry is removed and nothing was reported).
  */
-import type { Actor } from '../accounts/accounts.js';
-import { appendAudit } from '../audit/audit-log.js';
-import { forUpdate, type Queryable } from '../store/store.js';
+import type { Actor } from '../accounts/index.js';
+import { appendAudit } from '../audit/index.js';
+import { forUpdate, type Queryable } from '../store/index.js';
 import { readHash } from './aggregates.js';
 import { hashVerdict, type Verdict, type VerdictSource } from './verdict.js';
 

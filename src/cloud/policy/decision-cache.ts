@@ -12,7 +12,7 @@ import { performance } from 'node:perf_hooks';
 import type { PolicyAction } from '../../protocol/index.js';
 import type { PolicyRule } from './rule.js';
 import type { ActiveRules } from './rule-store.js';
-import type { Queryable } from '../store/store.js';
+import type { Queryable } from '../store/index.js';
 
 /** The most decisions remembered (then the memory starts over). */
 export const DECISION_CACHE_MAX_ENTRIES = 100_000;

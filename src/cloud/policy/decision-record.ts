@@ -3,8 +3,8 @@
  * hash-chained audit log (DESIGN.md section 6), saying who asked, for which tenant, the subject,
  * where its location came from, the decision (which rule and attribute decided) and any context.
  */
-import { appendAudit, type AuditEntry } from '../audit/audit-log.js';
-import type { Queryable } from '../store/store.js';
+import { appendAudit, type AuditEntry } from '../audit/index.js';
+import type { Queryable } from '../store/index.js';
 import type { PolicyAction, PolicyDecision } from '../../protocol/index.js';
 import type { PolicySubject } from './decide.js';
 import type { LocationSource } from './gate-subject.js';

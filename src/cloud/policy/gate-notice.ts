@@ -9,7 +9,7 @@
  */
 import type { KeyObject } from 'node:crypto';
 import { buildPolicyNoticePayload, signPolicyNotice, type PolicyDecision, type SignedPolicyNotice } from '../../protocol/index.js';
-import { HttpError } from '../http/http-error.js';
+import { HttpError } from '../http/index.js';
 
 /** A `notice` decision as an answer carries it in `notices`. */
 export interface NoticeOut {

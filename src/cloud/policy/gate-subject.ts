@@ -9,8 +9,8 @@
  * the license holder's (and for a transfer, each party's). Product: the license's or plan's, which a
  * rule may exempt.
  */
-import { lookupCountry } from '../geo/geo-store.js';
-import type { Queryable } from '../store/store.js';
+import { lookupCountry } from '../geo/index.js';
+import type { Queryable } from '../store/index.js';
 import type { PolicySubject } from './decide.js';
 
 export type LocationSource = 'ip' | 'endpoint' | 'declared' | 'unknown';

@@ -20,7 +20,7 @@
 import type { KeyObject } from 'node:crypto';
 import type { PolicyAction, PolicyDecision, SignedPolicyNotice } from '../../protocol/index.js';
 import type { CloudConfig, Clock } from '../config.js';
-import type { Queryable, Store } from '../store/store.js';
+import type { Queryable, Store } from '../store/index.js';
 import { decide, type PolicySubject } from './decide.js';
 import { DecisionCache, type Remembered } from './decision-cache.js';
 import { recordDecision } from './decision-record.js';

@@ -39,3 +39,5 @@ export type { DeniedExtra, NoticeOut } from './gate-notice.js';
 export { REPEAT_WINDOW_MAX_KEYS, RepeatWindow, summarizeDecision } from './repeat-window.js';
 export { DECISION_CACHE_MAX_ENTRIES, DecisionCache, findNextBoundary } from './decision-cache.js';
 export { recordDecision, buildAuditEntry, type DecisionRecord } from './decision-record.js';
+export { policyRoutes } from './policy-routes.js';
+export { ActiveRules, createRule, listRules, type StoredRule } from './rule-store.js';

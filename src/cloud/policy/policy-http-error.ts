@@ -1,5 +1,5 @@
 /** How the API answers an invalid rule or rule set: 400 `invalid_request`, one detail a field of the body. */
-import { HttpError } from '../http/http-error.js';
+import { HttpError } from '../http/index.js';
 import { PolicyError } from './errors.js';
 
 export function policyErrorAsHttp(error: unknown): HttpError | undefined {

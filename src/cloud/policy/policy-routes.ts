@@ -1,9 +1,9 @@
 /** Jurisdiction rules, decisions, what-if and timeline over HTTP. */
 import { z } from 'zod';
-import { actorFor } from '../accounts/accounts.js';
-import { HttpError, notFound } from '../http/http-error.js';
-import { defineRoute, type AnyRoute } from '../http/route.js';
-import { jurisdictionCode, idString, plainText } from '../http/schemas.js';
+import { actorFor } from '../accounts/index.js';
+import { HttpError, notFound } from '../http/index.js';
+import { defineRoute, type AnyRoute } from '../http/index.js';
+import { jurisdictionCode, idString, plainText } from '../http/index.js';
 import type { CloudServices } from '../services.js';
 import { POLICY_ACTIONS } from './actions.js';
 import { decide, type PolicySubject } from './decide.js';

@@ -4,10 +4,10 @@
  * revision counter, which processes compare against to know their cached rule set is stale
  * (several cloud processes may share one PostgreSQL).
  */
-import { appendAudit } from '../audit/audit-log.js';
-import type { Actor } from '../accounts/accounts.js';
-import { newId } from '../auth/token-secret.js';
-import { forUpdate, type Queryable } from '../store/store.js';
+import { appendAudit } from '../audit/index.js';
+import type { Actor } from '../accounts/index.js';
+import { newId } from '../auth/index.js';
+import { forUpdate, type Queryable } from '../store/index.js';
 import { toPolicyRule, type PolicyRule, type RuleInput } from './rule.js';
 
 export interface RuleVersion {

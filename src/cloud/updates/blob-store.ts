@@ -7,7 +7,7 @@
  * in `data` and 0 chunks; they are still read). Rows are never changed.
  */
 import { createHash } from 'node:crypto';
-import type { Queryable } from '../store/store.js';
+import type { Queryable } from '../store/index.js';
 
 /** Bytes per chunk row (22.4 MB of base64 text). */
 export const BLOB_CHUNK_BYTES = 16 * 1024 * 1024;

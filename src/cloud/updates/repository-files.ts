@@ -18,7 +18,7 @@ import {
   targetFileName,
   type MetadataFile,
 } from '../../protocol/index.js';
-import type { Queryable, Store } from '../store/store.js';
+import type { Queryable, Store } from '../store/index.js';
 import { getBlob } from './blob-store.js';
 import { UpdateError } from './update-error.js';
 

@@ -4,7 +4,7 @@
  * at a time, so the log cannot fork (protocol/tlog/log.ts leaves that to the store).
  */
 import type { TlogStorage } from '../../protocol/index.js';
-import type { Queryable } from '../store/store.js';
+import type { Queryable } from '../store/index.js';
 
 export class StoreTlogStorage implements TlogStorage {
   constructor(private readonly q: Queryable) {}

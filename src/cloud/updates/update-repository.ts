@@ -18,8 +18,8 @@
 import type { Root } from '@tufjs/models';
 import { createImageDelta, Database } from '../../engine/index.js';
 import { clockKeyName, createNoteSigner, deltaTargetName, formatClockVerifierKey, formatVerifierKey, imageTargetName, releaseTargetCustom } from '../../protocol/index.js';
-import { appendAudit } from '../audit/audit-log.js';
-import { lockTransaction, type Queryable, type Store } from '../store/store.js';
+import { appendAudit } from '../audit/index.js';
+import { lockTransaction, type Queryable, type Store } from '../store/index.js';
 import { getBlob, putBlob, sha256Hex } from './blob-store.js';
 import type { KeyVault, VaultKey } from './key-vault.js';
 import { buildRoot, buildSnapshot, buildTargets, buildTimestamp, expiresAfter, roleKeysOf, rootLogInfo, signDocument, type RoleKeys, type SignedDocument, type TargetEntry } from './tuf-metadata.js';

@@ -20,12 +20,12 @@
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { actorFor } from '../accounts/accounts.js';
-import type { Principal } from '../auth/roles.js';
-import { HttpError, notFound } from '../http/http-error.js';
-import { definePublicRoute, defineRoute, type AnyRoute } from '../http/route.js';
+import { actorFor } from '../accounts/index.js';
+import type { Principal } from '../auth/index.js';
+import { HttpError, notFound } from '../http/index.js';
+import { definePublicRoute, defineRoute, type AnyRoute } from '../http/index.js';
 import { POLICY_NOTICE_HEADER } from '../../protocol/index.js';
-import { getLicense } from '../licensing/licenses.js';
+import { getLicense } from '../licensing/index.js';
 import { buildActivationRequest, deniedError } from '../policy/index.js';
 import type { CloudServices } from '../services.js';
 import type { KeyVault } from './key-vault.js';

@@ -4,7 +4,7 @@
  */
 import type { Root, Snapshot, Targets, Timestamp } from '@tufjs/models';
 import { addClockCosignature, CHECKPOINT_PATH, clockKeyName, createNoteSigner, formatLogEntry, imageTargetName, TransparencyLog, type UpdateLogEntry } from '../../protocol/index.js';
-import type { Queryable } from '../store/store.js';
+import type { Queryable } from '../store/index.js';
 import type { KeyVault } from './key-vault.js';
 import { StoreTlogStorage } from './store-tlog-storage.js';
 import { parseDocument, type SignedDocument } from './tuf-metadata.js';

@@ -6,7 +6,7 @@
  * Segments without 4 fixed bytes in a row use a 2- or 1-byte atom; segments without any fixed
  * byte are verified at every position (rare, and counted in `vigil db info`).
  */
-import { tokenLengths, type Token } from '../signatures/hex-pattern.js';
+import { tokenLengths, type Token } from '../signatures/index.js';
 
 export interface Atom {
   length: 0 | 1 | 2 | 4;

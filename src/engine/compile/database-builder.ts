@@ -7,7 +7,7 @@
  * (image-meta.ts); then the sections laid out into one image (image-file.ts).
  */
 import { createHash } from 'node:crypto';
-import type { BodySignature, HashAlgo, LogicalSignature, SignatureSink, SourceInfo } from '../signatures/model.js';
+import type { BodySignature, HashAlgo, LogicalSignature, SignatureSink, SourceInfo } from '../signatures/index.js';
 import { StringBlob } from './growable.js';
 import { HashTables } from './hash-tables.js';
 import { ImageWriter } from './image-file.js';

@@ -13,7 +13,7 @@
  *     sections also through a delta filter of the record width, keeping the smaller;
  *   - the header and directory as OPS, and the padding between sections is left out (zero).
  */
-import { DIGEST_LENGTH, HASH_ALGOS } from '../signatures/model.js';
+import { DIGEST_LENGTH, HASH_ALGOS } from '../signatures/index.js';
 import type { Alignment } from '../../protocol/index.js';
 import { encodeNamesSegment } from './delta-names.js';
 import { encodeOpsSegment, encodeRawSegment } from './delta-ops.js';

@@ -1,8 +1,8 @@
 /** Encodes the tokens of one segment into the bytecode that match/program.ts interprets. */
-import type { Token } from '../signatures/hex-pattern.js';
+import type { Token } from '../signatures/index.js';
 import {
   CLASS_B, CLASS_L, CLASS_W, OP_AFTER, OP_ALTS, OP_BEFORE, OP_BEHIND, OP_CLASS, OP_END, OP_GAP, OP_LIT, OP_MASK, OP_SET, OP_SKIP,
-} from '../match/program.js';
+} from '../match/index.js';
 
 const CLASS_CODE = { B: CLASS_B, L: CLASS_L, W: CLASS_W } as const;
 

@@ -3,7 +3,7 @@
  * each as three parallel sections (digests, sizes, name ids) sorted by the digest's first 4 bytes,
  * ties in insertion order; and per algorithm the sorted set of sizes that makes a file worth hashing.
  */
-import { DIGEST_LENGTH, HASH_ALGOS, type HashAlgo } from '../signatures/model.js';
+import { DIGEST_LENGTH, HASH_ALGOS, type HashAlgo } from '../signatures/index.js';
 import { GrowableI32, GrowableU8 } from './growable.js';
 import type { ImageWriter } from './image-file.js';
 import { ANY_SIZE, hashSection, META, sizeSetSection } from '../image-layout.js';

@@ -2,7 +2,7 @@
  * The image's meta sections: META_COUNTS (layout.ts META, u32 fields the loader and `db info` read)
  * and META_TEXT, one `key=value ...` line per source and per reason signatures were skipped.
  */
-import type { SourceInfo } from '../signatures/model.js';
+import type { SourceInfo } from '../signatures/index.js';
 
 /** META_TEXT lines: every source (a container with its header fields), then the skip reasons and counts. */
 export function formatMetaText(sources: readonly SourceInfo[], skipped: ReadonlyMap<string, number>): string {

@@ -4,8 +4,8 @@
  * patterns (pattern-tables.ts). Signatures whose expression holds with no subsignature hit at all
  * (`0=0`, `0<1`) are listed apart, since no atom ever triggers them.
  */
-import { evaluateLogical } from '../match/logical-eval.js';
-import type { LogicalExpr, LogicalSignature } from '../signatures/model.js';
+import { evaluateLogical } from '../match/index.js';
+import type { LogicalExpr, LogicalSignature } from '../signatures/index.js';
 import { GrowableI32 } from './growable.js';
 import { CMP_OPS, L, X } from '../image-layout.js';
 

@@ -4,8 +4,8 @@
  * and for every segment not anchored to the end of the file the atom the prefilter indexes it by.
  * The reach of the atoms (how far verification may read around one) goes into the image's meta.
  */
-import { tokenLengths } from '../signatures/hex-pattern.js';
-import type { BodyPattern } from '../signatures/model.js';
+import { tokenLengths } from '../signatures/index.js';
+import type { BodyPattern } from '../signatures/index.js';
 import { chooseAtom, type Atom } from './atoms.js';
 import { encodeSegment } from './encode-program.js';
 import { GrowableI32, GrowableU8 } from './growable.js';

@@ -3,7 +3,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { auditRepository, folderSource, type AuditProblemCode, type AuditReport } from '../../../src/agent/index.js';
+import { auditRepository } from '../../../src/agent/auditor/audit-repository.js';
+import { folderSource } from '../../../src/agent/auditor/repo-source.js';
+import { type AuditProblemCode, type AuditReport } from '../../../src/agent/auditor/audit-report.js';
 import { clonePublisher, compileRelease, flipBit, forgeTargets, publisher, tempDir } from './auditor-fixtures.js';
 
 const codes = (r: AuditReport): AuditProblemCode[] => [...new Set(r.problems.map((p) => p.code))];

@@ -1,7 +1,9 @@
 // Signature names read from compiled images, and the diff between two audited releases.
 import { describe, expect, it } from 'vitest';
 import { Database } from '../../../src/engine/index.js';
-import { diffReleases, diffSignatures, folderSource, listSignatures } from '../../../src/agent/index.js';
+import { diffReleases } from '../../../src/agent/auditor/release-diff.js';
+import { diffSignatures, listSignatures } from '../../../src/agent/auditor/signature-names.js';
+import { folderSource } from '../../../src/agent/auditor/repo-source.js';
 import { compileImage, publisher, tempDir } from './auditor-fixtures.js';
 
 const HDB = (names: string[]) => `${names.map((n, i) => `${(i + 1).toString(16).padStart(32, 'a')}:${10 + i}:${n}`).join('\n')}\n`;

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterEach, expect, it, vi } from 'vitest';
 import { writeActivation } from '../../../src/agent/license/license-state.js';
-import { readInstallState } from '../../../src/agent/index.js';
+import { readInstallState } from '../../../src/agent/update/installed-database.js';
 import { registerUpdateCommand } from '../../../src/cli/update-command.js';
 import { parseCidrCountryCsv, replaceGeoRanges, sortAndCheckRanges } from '../../../src/cloud/index.js';
 import { exportPublicKeyPem, importPublicKeyPem, publicKeyId } from '../../../src/protocol/index.js';

@@ -4,7 +4,9 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../../src/engine/index.js';
-import { readInstallState, rollbackUpdate, UpdateClientError } from '../../../src/agent/index.js';
+import { readInstallState } from '../../../src/agent/update/installed-database.js';
+import { rollbackUpdate } from '../../../src/agent/update/update-client.js';
+import { UpdateClientError } from '../../../src/agent/update/update-error.js';
 import { installedOne, newAgent, openPublisher, serveRepo } from './update-fixtures.js';
 
 describe('vigil update (library)', () => {

@@ -11,7 +11,7 @@ import { join, normalize } from 'node:path';
 import { afterEach, expect } from 'vitest';
 import { exportRepository, type UpdateConfig } from '../../../src/cloud/updates/index.js';
 import { openStore, type Store } from '../../../src/cloud/index.js';
-import { runUpdate, type UpdateOptions } from '../../../src/agent/index.js';
+import { runUpdate, type UpdateOptions } from '../../../src/agent/update/update-client.js';
 import { compileRelease, openRepository, tempDir } from '../../cloud/updates/update-fixtures.js';
 
 export { compileRelease, tempDir };
