@@ -9,7 +9,7 @@ import { CONSENT_FILE, openNetworkStore, syncQueue, NetworkClient, QUARANTINE_MA
 import { tempDir } from '../helpers/cli.js';
 import { ACTIVATION_ID, CONSENT, SECRET, sampleEvent, startFakeCloud, type FakeCloud } from './network-fake-cloud.js';
 
-const DIST_AGENT = resolve(__dirname, '../../dist/agent/index.js');
+const DIST_AGENT_NETWORK = resolve(__dirname, '../../dist/agent/network/index.js');
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
@@ -44,7 +44,7 @@ async function fake(): Promise<FakeCloud> {
 
 /** A child process running `body` (ES module text) with the built agent as `agent`; its stdout lines go to `onLine`. */
 function child(body: string, onLine: (line: string) => void): { proc: ChildProcessWithoutNullStreams; exited: Promise<number | null> } {
-  const code = `import * as agent from ${JSON.stringify(DIST_AGENT)};\nimport { createHash } from 'node:crypto';\n${body}`;
+  const code = `import * as agent from ${JSON.stringify(DIST_AGENT_NETWORK)};\nimport { createHash } from 'node:crypto';\n${body}`;
   const proc = spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: ['pipe', 'pipe', 'pipe'] });
   let buffered = '';
   proc.stdout.setEncoding('utf8').on('data', (s: string) => {

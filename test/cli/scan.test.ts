@@ -157,9 +157,9 @@ describe('vigil scan, clamscan-compatible', () => {
     const alert = scan(['--no-summary', '--max-recursion', '2', '--alert-exceeds-max', 'files.tar.gz']);
     expect(alert.stdout).toBe('files.tar.gz: Heuristics.Limits.Exceeded.MaxRecursion FOUND\n');
     expect(alert.code).toBe(1);
-    const bad = scan(['--max-files', '0', 'files.tar.gz']);
+    const bad = scan(['--max-files', 'many', 'files.tar.gz']);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('--max-files: expected a whole number from 1');
+    expect(bad.stderr).toContain("--max-files: expected a whole number from 0 to 10000000, got 'many'");
   });
 
   it('answers --help for every command', () => {
@@ -184,5 +184,17 @@ describe.skipIf(!hasCommand('clamscan'))('output matches clamscan on the same da
     const theirs = run('clamscan', args, { cwd: dir });
     expect(new Set(resultLines(ours.stdout))).toEqual(new Set(resultLines(theirs.stdout)));
     expect(ours.code).toBe(theirs.code);
+  });
+
+  it('reads a limit of 0 as clamscan does: no limit for --max-files and --max-scantime, the default for --max-recursion', () => {
+    for (const limit of ['--max-files=0', '--max-scantime=0', '--max-recursion=0']) {
+      const args = ['--no-summary', '-r', '-d', 'db', limit, 'tree', 'eicar.com', 'clean.txt'];
+      const ours = scan(args);
+      const theirs = run('clamscan', args, { cwd: dir });
+      expect(new Set(resultLines(ours.stdout)), limit).toEqual(new Set(resultLines(theirs.stdout)));
+      expect(ours.code, limit).toBe(theirs.code);
+      // libclamav warns for the one it does not allow, and so does vigil, in the same words.
+      expect(ours.stderr.includes('the value of 0 is not allowed, using default: 17'), limit).toBe(theirs.stderr.includes('the value of 0 is not allowed, using default: 17'));
+    }
   });
 });
