@@ -25,6 +25,16 @@ function requireManager(principal: Principal, license: License): void {
   if (!(principal.role === 'operator' || (principal.role === 'customer-admin' && principal.tenantId === license.tenant_id))) throw forbidden();
 }
 
+/**
+ * A license the caller may manage, read under its row lock inside `tx`: every check a route makes
+ * after this sees the row as it will be changed, never a copy read before another change committed.
+ */
+async function lockManagedLicense(tx: Queryable, principal: Principal, id: string): Promise<License> {
+  const license = await visibleLicense(tx, principal, id, true);
+  requireManager(principal, license);
+  return license;
+}
+
 async function requirePlan(q: Queryable, id: string): Promise<Plan> {
   const plan = await getPlan(q, id);
   if (!plan) throw new HttpError(400, 'invalid_request', `no plan ${id}`, [{ path: 'body.plan_id', message: 'unknown plan' }]);
@@ -133,16 +143,19 @@ export function licenseRoutes(s: CloudServices): AnyRoute[] {
       params: licenseParams,
       body: z.strictObject({ plan_id: idString.optional(), declared_location: jurisdictionCode.optional() }),
       handler: async ({ params, body, principal, request }) => {
-        const license = await visibleLicense(s.store, principal, params.licenseId);
-        requireManager(principal, license);
-        if (license.status === 'revoked') throw new HttpError(409, 'conflict', 'a revoked license cannot be renewed');
-        const plan = await requirePlan(s.store, body.plan_id ?? license.plan_id);
         const actor = actorFor(principal, s.now());
+        let locked: License;
+        let plan: Plan;
         return s.gate.run(
           'renewing this license',
-          async (tx) => [{ action: 'license.renew', actor: actor.name, tenantId: license.tenant_id, personCountry: (await getTenant(tx, license.tenant_id))?.country ?? null, ip: request.ip, declaredLocation: body.declared_location, product: plan.product, context: { license: license.id } }],
           async (tx) => {
-            const locked = (await getLicense(tx, license.id, true))!;
+            // The row lock comes before every check, so what was checked is what is changed.
+            locked = await lockManagedLicense(tx, principal, params.licenseId);
+            if (locked.status === 'revoked') throw new HttpError(409, 'conflict', 'a revoked license cannot be renewed');
+            plan = await requirePlan(tx, body.plan_id ?? locked.plan_id);
+            return [{ action: 'license.renew', actor: actor.name, tenantId: locked.tenant_id, personCountry: (await getTenant(tx, locked.tenant_id))?.country ?? null, ip: request.ip, declaredLocation: body.declared_location, product: plan.product, context: { license: locked.id } }];
+          },
+          async (tx) => {
             const renewed = await renewLicense(tx, locked, plan, actor);
             return { order_id: renewed.orderId, license: withState(renewed.license) };
           },
@@ -159,29 +172,34 @@ export function licenseRoutes(s: CloudServices): AnyRoute[] {
       params: licenseParams,
       body: z.strictObject({ to_tenant_id: idString, declared_location: jurisdictionCode.optional() }),
       handler: async ({ params, body, principal, request }) => {
-        const license = await visibleLicense(s.store, principal, params.licenseId);
-        requireManager(principal, license);
-        if (license.status === 'revoked') throw new HttpError(409, 'conflict', 'a revoked license cannot be transferred');
-        if (body.to_tenant_id === license.tenant_id) throw new HttpError(400, 'invalid_request', 'the license already belongs to that tenant', [{ path: 'body.to_tenant_id', message: 'same tenant' }]);
-        const from = (await getTenant(s.store, license.tenant_id))!;
-        const to = await requireCustomer(s.store, body.to_tenant_id, 'body.to_tenant_id').catch((e: unknown) => {
-          throw e instanceof HttpError && e.statusCode === 404 ? new HttpError(400, 'invalid_request', `no customer tenant ${body.to_tenant_id}`, [{ path: 'body.to_tenant_id', message: 'unknown tenant' }]) : e;
-        });
         const actor = actorFor(principal, s.now());
-        const gate = (tenant: Tenant, side: 'from' | 'to') => ({
-          action: 'license.transfer' as const,
-          actor: actor.name,
-          tenantId: tenant.id,
-          personCountry: tenant.country,
-          ip: request.ip,
-          declaredLocation: body.declared_location,
-          product: license.product,
-          context: { license: license.id, side, from_tenant: from.id, to_tenant: to.id },
-        });
+        let locked: License;
+        let to: Tenant;
         return s.gate.run(
           'transferring this license',
-          async () => [gate(from, 'from'), gate(to, 'to')],
-          async (tx) => ({ license: withState(await transferLicense(tx, (await getLicense(tx, license.id, true))!, to.id, actor)) }),
+          async (tx) => {
+            // The row lock comes before every check: two transfers of one license run one after the
+            // other, and the second is checked against what the first left (issue 16, item 8).
+            locked = await lockManagedLicense(tx, principal, params.licenseId);
+            if (locked.status === 'revoked') throw new HttpError(409, 'conflict', 'a revoked license cannot be transferred');
+            if (body.to_tenant_id === locked.tenant_id) throw new HttpError(400, 'invalid_request', 'the license already belongs to that tenant', [{ path: 'body.to_tenant_id', message: 'same tenant' }]);
+            const from = (await getTenant(tx, locked.tenant_id))!;
+            to = await requireCustomer(tx, body.to_tenant_id, 'body.to_tenant_id').catch((e: unknown) => {
+              throw e instanceof HttpError && e.statusCode === 404 ? new HttpError(400, 'invalid_request', `no customer tenant ${body.to_tenant_id}`, [{ path: 'body.to_tenant_id', message: 'unknown tenant' }]) : e;
+            });
+            const gate = (tenant: Tenant, side: 'from' | 'to') => ({
+              action: 'license.transfer' as const,
+              actor: actor.name,
+              tenantId: tenant.id,
+              personCountry: tenant.country,
+              ip: request.ip,
+              declaredLocation: body.declared_location,
+              product: locked.product,
+              context: { license: locked.id, side, from_tenant: from.id, to_tenant: to.id },
+            });
+            return [gate(from, 'from'), gate(to, 'to')];
+          },
+          async (tx) => ({ license: withState(await transferLicense(tx, locked, to.id, actor)) }),
         );
       },
     }),
@@ -195,11 +213,15 @@ export function licenseRoutes(s: CloudServices): AnyRoute[] {
         roles: ['operator'],
         params: licenseParams,
         handler: async ({ params, principal }) => {
-          const license = await visibleLicense(s.store, principal, params.licenseId);
           const next = verb === 'revoke' ? 'revoked' : verb === 'suspend' ? 'suspended' : 'active';
-          if (license.status === 'revoked') throw new HttpError(409, 'conflict', 'the license is revoked');
-          if (verb === 'resume' && license.status !== 'suspended') throw new HttpError(409, 'conflict', 'the license is not suspended');
-          return withState(await s.store.transaction(async (tx) => setLicenseStatus(tx, (await getLicense(tx, license.id, true))!, next, actorFor(principal, s.now()))));
+          return withState(
+            await s.store.transaction(async (tx) => {
+              const license = await visibleLicense(tx, principal, params.licenseId, true);
+              if (license.status === 'revoked') throw new HttpError(409, 'conflict', 'the license is revoked');
+              if (verb === 'resume' && license.status !== 'suspended') throw new HttpError(409, 'conflict', 'the license is not suspended');
+              return setLicenseStatus(tx, license, next, actorFor(principal, s.now()));
+            }),
+          );
         },
       }),
     ),
