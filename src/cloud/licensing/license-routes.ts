@@ -8,7 +8,7 @@ import { displayName, idString, jurisdictionCode } from '../http/schemas.js';
 import type { CloudServices } from '../services.js';
 import type { Queryable } from '../store/store.js';
 import { deactivateSeat, getActivation, listActivations } from './activations.js';
-import { createPlan, createProduct, ENTITLEMENTS, getPlan, getProduct, listPlans, listProducts, type Plan } from './catalog.js';
+import { createPlan, createProduct, ENTITLEMENTS, getPlan, getProduct, hasPlanNamed, listPlans, listProducts, type Plan } from './catalog.js';
 import { getLicense, issueLicense, licenseState, listLicenses, renewLicense, setLicenseStatus, transferLicense, type License } from './licenses.js';
 
 const licenseParams = z.strictObject({ licenseId: idString });
@@ -82,6 +82,7 @@ export function licenseRoutes(s: CloudServices): AnyRoute[] {
       }),
       handler: async ({ body, principal }) => {
         if (!(await getProduct(s.store, body.product_id))) throw new HttpError(400, 'invalid_request', `no product ${body.product_id}`, [{ path: 'body.product_id', message: 'unknown product' }]);
+        if (await hasPlanNamed(s.store, body.product_id, body.name)) throw new HttpError(409, 'conflict', `the product has a plan named ${body.name}`, [{ path: 'body.name', message: 'taken' }]);
         return s.store.transaction((tx) =>
           createPlan(tx, { productId: body.product_id, name: body.name, durationDays: body.duration_days, seats: body.seats, entitlements: body.entitlements, graceDays: body.grace_days }, actorFor(principal, s.now())),
         );
