@@ -1,51 +1,26 @@
 /** Products, plans, orders and licenses over HTTP: operators sell and manage, customer admins see and use their own. */
 import { z } from 'zod';
-import { actorFor, getTenant, type Tenant } from '../accounts/accounts.js';
-import { canAccessTenant, seesAllTenants, type Principal } from '../auth/roles.js';
-import { forbidden, HttpError, notFound } from '../http/http-error.js';
+import { actorFor, getTenant } from '../accounts/accounts.js';
+import { seesAllTenants } from '../auth/roles.js';
+import { HttpError, notFound } from '../http/http-error.js';
 import { defineRoute, type AnyRoute } from '../http/route.js';
 import { displayName, idString, jurisdictionCode } from '../http/schemas.js';
 import type { CloudServices } from '../services.js';
 import type { Queryable } from '../store/store.js';
 import { deactivateSeat, getActivation, listActivations } from './activations.js';
 import { createPlan, createProduct, ENTITLEMENTS, getPlan, getProduct, hasPlanNamed, listPlans, listProducts, type Plan } from './catalog.js';
-import { getLicense, issueLicense, licenseState, listLicenses, renewLicense, setLicenseStatus, transferLicense, type License } from './licenses.js';
+import { lockManagedLicense, requireCustomer, requireManager, visibleLicense } from './license-access.js';
+import { issueLicense, licenseState, listLicenses, renewLicense, setLicenseStatus, type License } from './licenses.js';
+import { transferRoutes } from './transfer-routes.js';
 
 const licenseParams = z.strictObject({ licenseId: idString });
 const USERS = ['operator', 'auditor', 'customer-admin'] as const;
 const MANAGERS = ['operator', 'customer-admin'] as const;
 
-async function visibleLicense(q: Queryable, principal: Principal, id: string, lock = false): Promise<License> {
-  const license = await getLicense(q, id, lock);
-  if (!license || !canAccessTenant(principal, license.tenant_id)) throw notFound(`license ${id}`);
-  return license;
-}
-
-function requireManager(principal: Principal, license: License): void {
-  if (!(principal.role === 'operator' || (principal.role === 'customer-admin' && principal.tenantId === license.tenant_id))) throw forbidden();
-}
-
-/**
- * A license the caller may manage, read under its row lock inside `tx`: every check a route makes
- * after this sees the row as it will be changed, never a copy read before another change committed.
- */
-async function lockManagedLicense(tx: Queryable, principal: Principal, id: string): Promise<License> {
-  const license = await visibleLicense(tx, principal, id, true);
-  requireManager(principal, license);
-  return license;
-}
-
 async function requirePlan(q: Queryable, id: string): Promise<Plan> {
   const plan = await getPlan(q, id);
   if (!plan) throw new HttpError(400, 'invalid_request', `no plan ${id}`, [{ path: 'body.plan_id', message: 'unknown plan' }]);
   return plan;
-}
-
-async function requireCustomer(q: Queryable, id: string, path: string): Promise<Tenant> {
-  const tenant = await getTenant(q, id);
-  if (!tenant) throw notFound(`tenant ${id}`);
-  if (tenant.kind !== 'customer') throw new HttpError(400, 'invalid_request', 'licenses belong to customer tenants', [{ path, message: 'not a customer tenant' }]);
-  return tenant;
 }
 
 export function licenseRoutes(s: CloudServices): AnyRoute[] {
@@ -163,47 +138,7 @@ export function licenseRoutes(s: CloudServices): AnyRoute[] {
         );
       },
     }),
-    defineRoute({
-      method: 'POST',
-      url: '/v1/licenses/:licenseId/transfer',
-      changes: ['licenses', 'activations'],
-      tag: 'licensing',
-      summary: "Pass a license to another customer tenant (gate: license.transfer, for both parties' jurisdictions); ends its activations",
-      roles: MANAGERS,
-      params: licenseParams,
-      body: z.strictObject({ to_tenant_id: idString, declared_location: jurisdictionCode.optional() }),
-      handler: async ({ params, body, principal, request }) => {
-        const actor = actorFor(principal, s.now());
-        let locked: License;
-        let to: Tenant;
-        return s.gate.run(
-          'transferring this license',
-          async (tx) => {
-            // The row lock comes before every check: two transfers of one license run one after the
-            // other, and the second is checked against what the first left (issue 16, item 8).
-            locked = await lockManagedLicense(tx, principal, params.licenseId);
-            if (locked.status === 'revoked') throw new HttpError(409, 'conflict', 'a revoked license cannot be transferred');
-            if (body.to_tenant_id === locked.tenant_id) throw new HttpError(400, 'invalid_request', 'the license already belongs to that tenant', [{ path: 'body.to_tenant_id', message: 'same tenant' }]);
-            const from = (await getTenant(tx, locked.tenant_id))!;
-            to = await requireCustomer(tx, body.to_tenant_id, 'body.to_tenant_id').catch((e: unknown) => {
-              throw e instanceof HttpError && e.statusCode === 404 ? new HttpError(400, 'invalid_request', `no customer tenant ${body.to_tenant_id}`, [{ path: 'body.to_tenant_id', message: 'unknown tenant' }]) : e;
-            });
-            const gate = (tenant: Tenant, side: 'from' | 'to') => ({
-              action: 'license.transfer' as const,
-              actor: actor.name,
-              tenantId: tenant.id,
-              personCountry: tenant.country,
-              ip: request.ip,
-              declaredLocation: body.declared_location,
-              product: locked.product,
-              context: { license: locked.id, side, from_tenant: from.id, to_tenant: to.id },
-            });
-            return [gate(from, 'from'), gate(to, 'to')];
-          },
-          async (tx) => ({ license: withState(await transferLicense(tx, locked, to.id, actor)) }),
-        );
-      },
-    }),
+    ...transferRoutes(s, withState),
     ...(['suspend', 'resume', 'revoke'] as const).map((verb) =>
       defineRoute({
         method: 'POST',
