@@ -3,6 +3,7 @@
 // (comparisons, ticks, page sizes), never on wall-clock time.
 import { expect, it } from 'vitest';
 import { POLICY_ACTIONS, decide, type PolicyRule, type TimelineEntry } from '../../../src/cloud/policy/index.js';
+import { readTimelinePage } from '../../../src/cloud/policy/timeline-page.js';
 import { TIMELINE_TICK, TIMELINE_TICK_INSTANTS, timeline, walkTimeline } from '../../../src/cloud/policy/timeline.js';
 import { describeStores, startCloud } from '../harness.js';
 import { makeRule } from './make-rule.js';
@@ -76,6 +77,24 @@ it('yields a tick every TIMELINE_TICK_INSTANTS boundary instants', () => {
   expect(items.filter((i) => i === TIMELINE_TICK)).toHaveLength(Math.floor(instants / TIMELINE_TICK_INSTANTS));
 });
 
+it('lets other work run between slices of a long sweep', async () => {
+  const rules = buildRules(7500);
+  const work = { comparisons: 0 };
+  let finished = false;
+  const page = readTimelinePage(rules, { attribute: 'person', jurisdiction: 'US-CA' }, { after: null, limit: 1000 }, work).finally(() => {
+    finished = true;
+  });
+  // Another task, scheduled turn after turn, sees the sweep part-way: the loop was given back.
+  const seen: number[] = [];
+  while (!finished) {
+    seen.push(work.comparisons);
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  const total = work.comparisons;
+  expect((await page).changes.length).toBeGreaterThan(0);
+  expect(seen.filter((c) => c > 0 && c < total).length).toBeGreaterThan(3);
+});
+
 describeStores('timeline route', (kind) => {
   it('pages 7,500 rules by limit and cursor, and answers /v1/health meanwhile', { timeout: 120_000 }, async () => {
     const cloud = await startCloud(kind);
@@ -110,7 +129,8 @@ describeStores('timeline route', (kind) => {
     const keys = pages.flat().map((e) => `${e.at} ${e.action}`);
     expect(new Set(keys).size).toBe(keys.length);
 
-    // A timeline that sweeps every instant and lists little: /v1/health answers before it ends.
+    // End to end: a timeline that sweeps every instant and lists little, and /v1/health answers
+    // before it ends (the test of slices above shows the sweep gives the loop back).
     const order: string[] = [];
     const slow = cloud.request('GET', '/v1/policy/timeline?jurisdiction=US-CA&attribute=person').then(() => order.push('timeline'));
     const health = cloud.request('GET', '/v1/health', { token: null }).then((r) => order.push(`health ${r.statusCode}`));
