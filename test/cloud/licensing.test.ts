@@ -66,12 +66,16 @@ describeStores('licensing', (kind) => {
 
     // Before 29 September a transfer to the US is still allowed; from then on it is not.
     cloud.now.value = new Date('2024-09-28T23:59:59-04:00');
-    expect((await cloud.request('POST', `/v1/licenses/${deLicense}/transfer`, { token: de.adminToken, body: { to_tenant_id: fr.tenantId } })).statusCode).toBe(200);
+    // A transfer is an offer that the receiving tenant's admin accepts; the gate decides at acceptance.
+    const accept = (offered: { json(): { offer: { id: string } } }, token: string) => cloud.request('POST', `/v1/transfers/${offered.json().offer.id}/accept`, { token, body: {} });
+    const toFr = await cloud.request('POST', `/v1/licenses/${deLicense}/transfer`, { token: de.adminToken, body: { to_tenant_id: fr.tenantId } });
+    expect(toFr.statusCode).toBe(200);
+    expect((await accept(toFr, fr.adminToken)).statusCode).toBe(200);
     cloud.now.value = new Date('2024-09-29T00:00:01-04:00');
-    const toUs = await cloud.request('POST', `/v1/licenses/${deLicense}/transfer`, { token: fr.adminToken, body: { to_tenant_id: us.tenantId } });
+    const toUs = await accept(await cloud.request('POST', `/v1/licenses/${deLicense}/transfer`, { token: fr.adminToken, body: { to_tenant_id: us.tenantId } }), us.adminToken);
     expect(toUs.statusCode).toBe(403);
     expect(toUs.json().error.decision).toMatchObject({ decision: 'deny', jurisdiction: 'US' });
-    const back = await cloud.request('POST', `/v1/licenses/${deLicense}/transfer`, { token: fr.adminToken, body: { to_tenant_id: de.tenantId } });
+    const back = await accept(await cloud.request('POST', `/v1/licenses/${deLicense}/transfer`, { token: fr.adminToken, body: { to_tenant_id: de.tenantId } }), de.adminToken);
     expect(back.statusCode).toBe(200);
     expect(back.json().license.tenant_id).toBe(de.tenantId);
 

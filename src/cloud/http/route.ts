@@ -7,7 +7,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteShorthandOptions } from 'fastify';
 import type { ZodType } from 'zod';
 import type { Principal, Role } from '../auth/index.js';
+import { isUniqueViolation } from '../store/index.js';
 import { HttpError, validationError } from './http-error.js';
+import { findIllFormedText } from './well-formed-text.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -86,6 +88,12 @@ declare module 'fastify' {
 }
 
 function parsePart<T>(part: 'body' | 'query' | 'params', schema: ZodType<T> | undefined, value: unknown): T {
+  const illFormed = findIllFormedText(value);
+  if (illFormed !== null) {
+    const path = [part, ...illFormed.path].join('.');
+    const message = illFormed.inName ? 'the field name is not well-formed Unicode (a lone surrogate)' : 'not well-formed Unicode (a lone surrogate)';
+    throw new HttpError(400, 'invalid_request', `${path}: ${message}`, [{ path, message }]);
+  }
   if (!schema) {
     // A route without a body schema takes no body at all.
     if (part === 'body' && value !== undefined && value !== null) throw new HttpError(400, 'invalid_request', 'this endpoint takes no request body', [{ path: 'body', message: 'unexpected body' }]);
@@ -106,6 +114,16 @@ function checkCaller(route: AnyRoute, request: FastifyRequest): void {
     if (!principal) throw new HttpError(401, 'unauthenticated', 'a bearer token is required', [{ path: 'header.authorization', message: 'missing' }], { 'www-authenticate': 'Bearer' });
     if (!route.roles.includes(principal.role)) throw new HttpError(403, 'forbidden', `role ${principal.role} may not ${route.method} ${route.url}`);
   }
+}
+
+/**
+ * The one mapping of a store's unique-constraint violation to 409 `conflict`, for every route: two
+ * requests that both pass a route's "does it exist?" check and both insert end as one 201 and one
+ * 409, never a 500. Other errors pass through unchanged.
+ */
+function answerUniqueViolation(error: unknown): never {
+  if (isUniqueViolation(error)) throw new HttpError(409, 'conflict', 'a record with the same unique value exists');
+  throw error;
 }
 
 export function registerRoute(app: FastifyInstance, route: AnyRoute): void {
@@ -133,7 +151,7 @@ export function registerRoute(app: FastifyInstance, route: AnyRoute): void {
         request,
         reply,
       };
-      const result = await (route.handler as (c: typeof ctx) => Promise<unknown>)(ctx);
+      const result = await (route.handler as (c: typeof ctx) => Promise<unknown>)(ctx).catch(answerUniqueViolation);
       if (reply.sent) return reply;
       reply.status(route.status ?? 200);
       return result;

@@ -82,3 +82,8 @@ export async function getPlan(q: Queryable, id: string): Promise<Plan | undefine
 export async function listPlans(q: Queryable): Promise<Plan[]> {
   return (await q.all<PlanRow>(`${PLAN_SELECT} ORDER BY r.name, p.name`)).map(toPlan);
 }
+
+/** Whether a product already has a plan of that name (names are unique within a product). */
+export async function hasPlanNamed(q: Queryable, productId: string, name: string): Promise<boolean> {
+  return (await q.get<{ id: string }>('SELECT id FROM plans WHERE product_id = ? AND name = ?', [productId, name])) !== undefined;
+}

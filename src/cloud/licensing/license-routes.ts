@@ -1,41 +1,26 @@
 /** Products, plans, orders and licenses over HTTP: operators sell and manage, customer admins see and use their own. */
 import { z } from 'zod';
-import { actorFor, getTenant, type Tenant } from '../accounts/index.js';
-import { canAccessTenant, seesAllTenants, type Principal } from '../auth/index.js';
-import { forbidden, HttpError, notFound } from '../http/index.js';
+import { actorFor, getTenant } from '../accounts/index.js';
+import { seesAllTenants } from '../auth/index.js';
+import { HttpError, notFound } from '../http/index.js';
 import { defineRoute, type AnyRoute } from '../http/index.js';
 import { displayName, idString, jurisdictionCode } from '../http/index.js';
 import type { CloudServices } from '../services.js';
 import type { Queryable } from '../store/index.js';
 import { deactivateSeat, getActivation, listActivations } from './activations.js';
-import { createPlan, createProduct, ENTITLEMENTS, getPlan, getProduct, listPlans, listProducts, type Plan } from './catalog.js';
-import { getLicense, issueLicense, licenseState, listLicenses, renewLicense, setLicenseStatus, transferLicense, type License } from './licenses.js';
+import { createPlan, createProduct, ENTITLEMENTS, getPlan, getProduct, hasPlanNamed, listPlans, listProducts, type Plan } from './catalog.js';
+import { lockManagedLicense, requireCustomer, requireManager, visibleLicense } from './license-access.js';
+import { issueLicense, licenseState, listLicenses, renewLicense, setLicenseStatus, type License } from './licenses.js';
+import { transferRoutes } from './transfer-routes.js';
 
 const licenseParams = z.strictObject({ licenseId: idString });
 const USERS = ['operator', 'auditor', 'customer-admin'] as const;
 const MANAGERS = ['operator', 'customer-admin'] as const;
 
-async function visibleLicense(q: Queryable, principal: Principal, id: string, lock = false): Promise<License> {
-  const license = await getLicense(q, id, lock);
-  if (!license || !canAccessTenant(principal, license.tenant_id)) throw notFound(`license ${id}`);
-  return license;
-}
-
-function requireManager(principal: Principal, license: License): void {
-  if (!(principal.role === 'operator' || (principal.role === 'customer-admin' && principal.tenantId === license.tenant_id))) throw forbidden();
-}
-
 async function requirePlan(q: Queryable, id: string): Promise<Plan> {
   const plan = await getPlan(q, id);
   if (!plan) throw new HttpError(400, 'invalid_request', `no plan ${id}`, [{ path: 'body.plan_id', message: 'unknown plan' }]);
   return plan;
-}
-
-async function requireCustomer(q: Queryable, id: string, path: string): Promise<Tenant> {
-  const tenant = await getTenant(q, id);
-  if (!tenant) throw notFound(`tenant ${id}`);
-  if (tenant.kind !== 'customer') throw new HttpError(400, 'invalid_request', 'licenses belong to customer tenants', [{ path, message: 'not a customer tenant' }]);
-  return tenant;
 }
 
 export function licenseRoutes(s: CloudServices): AnyRoute[] {
@@ -72,6 +57,7 @@ export function licenseRoutes(s: CloudServices): AnyRoute[] {
       }),
       handler: async ({ body, principal }) => {
         if (!(await getProduct(s.store, body.product_id))) throw new HttpError(400, 'invalid_request', `no product ${body.product_id}`, [{ path: 'body.product_id', message: 'unknown product' }]);
+        if (await hasPlanNamed(s.store, body.product_id, body.name)) throw new HttpError(409, 'conflict', `the product has a plan named ${body.name}`, [{ path: 'body.name', message: 'taken' }]);
         return s.store.transaction((tx) =>
           createPlan(tx, { productId: body.product_id, name: body.name, durationDays: body.duration_days, seats: body.seats, entitlements: body.entitlements, graceDays: body.grace_days }, actorFor(principal, s.now())),
         );
@@ -133,58 +119,26 @@ export function licenseRoutes(s: CloudServices): AnyRoute[] {
       params: licenseParams,
       body: z.strictObject({ plan_id: idString.optional(), declared_location: jurisdictionCode.optional() }),
       handler: async ({ params, body, principal, request }) => {
-        const license = await visibleLicense(s.store, principal, params.licenseId);
-        requireManager(principal, license);
-        if (license.status === 'revoked') throw new HttpError(409, 'conflict', 'a revoked license cannot be renewed');
-        const plan = await requirePlan(s.store, body.plan_id ?? license.plan_id);
         const actor = actorFor(principal, s.now());
+        let locked: License;
+        let plan: Plan;
         return s.gate.run(
           'renewing this license',
-          async (tx) => [{ action: 'license.renew', actor: actor.name, tenantId: license.tenant_id, personCountry: (await getTenant(tx, license.tenant_id))?.country ?? null, ip: request.ip, declaredLocation: body.declared_location, product: plan.product, context: { license: license.id } }],
           async (tx) => {
-            const locked = (await getLicense(tx, license.id, true))!;
+            // The row lock comes before every check, so what was checked is what is changed.
+            locked = await lockManagedLicense(tx, principal, params.licenseId);
+            if (locked.status === 'revoked') throw new HttpError(409, 'conflict', 'a revoked license cannot be renewed');
+            plan = await requirePlan(tx, body.plan_id ?? locked.plan_id);
+            return [{ action: 'license.renew', actor: actor.name, tenantId: locked.tenant_id, personCountry: (await getTenant(tx, locked.tenant_id))?.country ?? null, ip: request.ip, declaredLocation: body.declared_location, product: plan.product, context: { license: locked.id } }];
+          },
+          async (tx) => {
             const renewed = await renewLicense(tx, locked, plan, actor);
             return { order_id: renewed.orderId, license: withState(renewed.license) };
           },
         );
       },
     }),
-    defineRoute({
-      method: 'POST',
-      url: '/v1/licenses/:licenseId/transfer',
-      changes: ['licenses', 'activations'],
-      tag: 'licensing',
-      summary: "Pass a license to another customer tenant (gate: license.transfer, for both parties' jurisdictions); ends its activations",
-      roles: MANAGERS,
-      params: licenseParams,
-      body: z.strictObject({ to_tenant_id: idString, declared_location: jurisdictionCode.optional() }),
-      handler: async ({ params, body, principal, request }) => {
-        const license = await visibleLicense(s.store, principal, params.licenseId);
-        requireManager(principal, license);
-        if (license.status === 'revoked') throw new HttpError(409, 'conflict', 'a revoked license cannot be transferred');
-        if (body.to_tenant_id === license.tenant_id) throw new HttpError(400, 'invalid_request', 'the license already belongs to that tenant', [{ path: 'body.to_tenant_id', message: 'same tenant' }]);
-        const from = (await getTenant(s.store, license.tenant_id))!;
-        const to = await requireCustomer(s.store, body.to_tenant_id, 'body.to_tenant_id').catch((e: unknown) => {
-          throw e instanceof HttpError && e.statusCode === 404 ? new HttpError(400, 'invalid_request', `no customer tenant ${body.to_tenant_id}`, [{ path: 'body.to_tenant_id', message: 'unknown tenant' }]) : e;
-        });
-        const actor = actorFor(principal, s.now());
-        const gate = (tenant: Tenant, side: 'from' | 'to') => ({
-          action: 'license.transfer' as const,
-          actor: actor.name,
-          tenantId: tenant.id,
-          personCountry: tenant.country,
-          ip: request.ip,
-          declaredLocation: body.declared_location,
-          product: license.product,
-          context: { license: license.id, side, from_tenant: from.id, to_tenant: to.id },
-        });
-        return s.gate.run(
-          'transferring this license',
-          async () => [gate(from, 'from'), gate(to, 'to')],
-          async (tx) => ({ license: withState(await transferLicense(tx, (await getLicense(tx, license.id, true))!, to.id, actor)) }),
-        );
-      },
-    }),
+    ...transferRoutes(s, withState),
     ...(['suspend', 'resume', 'revoke'] as const).map((verb) =>
       defineRoute({
         method: 'POST',
@@ -195,11 +149,15 @@ export function licenseRoutes(s: CloudServices): AnyRoute[] {
         roles: ['operator'],
         params: licenseParams,
         handler: async ({ params, principal }) => {
-          const license = await visibleLicense(s.store, principal, params.licenseId);
           const next = verb === 'revoke' ? 'revoked' : verb === 'suspend' ? 'suspended' : 'active';
-          if (license.status === 'revoked') throw new HttpError(409, 'conflict', 'the license is revoked');
-          if (verb === 'resume' && license.status !== 'suspended') throw new HttpError(409, 'conflict', 'the license is not suspended');
-          return withState(await s.store.transaction(async (tx) => setLicenseStatus(tx, (await getLicense(tx, license.id, true))!, next, actorFor(principal, s.now()))));
+          return withState(
+            await s.store.transaction(async (tx) => {
+              const license = await visibleLicense(tx, principal, params.licenseId, true);
+              if (license.status === 'revoked') throw new HttpError(409, 'conflict', 'the license is revoked');
+              if (verb === 'resume' && license.status !== 'suspended') throw new HttpError(409, 'conflict', 'the license is not suspended');
+              return setLicenseStatus(tx, license, next, actorFor(principal, s.now()));
+            }),
+          );
         },
       }),
     ),

@@ -130,15 +130,18 @@ export async function setLicenseStatus(tx: Queryable, license: License, status: 
   return (await getLicense(tx, license.id))!;
 }
 
-/** Moves a license to another tenant: both sides recorded, every activation ended. */
-export async function transferLicense(tx: Queryable, license: License, toTenantId: string, actor: Actor): Promise<License> {
+/**
+ * Moves a license to another tenant: both sides recorded, every activation ended. Called only when
+ * the receiving tenant accepted an offer (`offer`, see transfer-offers.ts).
+ */
+export async function transferLicense(tx: Queryable, license: License, toTenantId: string, actor: Actor, offer: string): Promise<{ license: License; transferId: string }> {
   const ended = await endActivations(tx, license.id, 'license transferred', actor);
   await tx.run('UPDATE licenses SET tenant_id = ?, updated_at = ? WHERE id = ?', [toTenantId, actor.now.toISOString(), license.id]);
   const id = newId('trf');
   await tx.run('INSERT INTO license_transfers (id, license_id, from_tenant, to_tenant, at, by_actor) VALUES (?, ?, ?, ?, ?, ?)', [id, license.id, license.tenant_id, toTenantId, actor.now.toISOString(), actor.name]);
-  const data = { transfer: id, license: license.id, from_tenant: license.tenant_id, to_tenant: toTenantId, activations_ended: ended };
+  const data = { transfer: id, offer, license: license.id, from_tenant: license.tenant_id, to_tenant: toTenantId, activations_ended: ended };
   // One record for each side, so each tenant's admins see it in their own audit view.
   await appendAudit(tx, { kind: 'license.transfer.out', actor: actor.name, tenant: license.tenant_id, data }, actor.now);
   await appendAudit(tx, { kind: 'license.transfer.in', actor: actor.name, tenant: toTenantId, data }, actor.now);
-  return (await getLicense(tx, license.id))!;
+  return { license: (await getLicense(tx, license.id))!, transferId: id };
 }

@@ -34,7 +34,8 @@ export interface PolicySubject {
 /** A decision is the protocol's wire type: what the cloud answers is what it decided. */
 export type Decision = PolicyDecision;
 
-interface Candidate {
+/** A rule that matches a subject and action, with the attribute it matches by. */
+export interface Candidate {
   rule: PolicyRule;
   attribute: SubjectAttribute;
 }
@@ -57,14 +58,15 @@ function normalizeCode(code: string | undefined): string | undefined {
   return code === undefined ? undefined : code.trim().toUpperCase();
 }
 
-function listCandidates(rules: readonly PolicyRule[], subject: PolicySubject, action: PolicyAction, atMs: number): Candidate[] {
+/** The (rule, attribute) pairs that match; `atMs` null: whatever their time span (for the timeline's sweep). */
+export function listCandidates(rules: readonly PolicyRule[], subject: PolicySubject, action: PolicyAction, atMs: number | null): Candidate[] {
   const values: Record<SubjectAttribute, string | undefined> = {
     location: normalizeCode(subject.location),
     person: normalizeCode(subject.person),
   };
   const candidates: Candidate[] = [];
   for (const rule of rules) {
-    if (rule.action !== action || !isActiveAt(rule, atMs)) continue;
+    if (rule.action !== action || (atMs !== null && !isActiveAt(rule, atMs))) continue;
     if (subject.product !== undefined && rule.exemptProducts.includes(subject.product)) continue;
     const attributes: SubjectAttribute[] = rule.appliesTo === 'either' ? ['location', 'person'] : [rule.appliesTo];
     for (const attribute of attributes) {
@@ -89,7 +91,7 @@ function compareIds(a: string, b: string): number {
 }
 
 /** Negative when `a` wins over `b`: the resolution order of the module header, step by step. */
-function compareCandidates(a: Candidate, b: Candidate): number {
+export function compareCandidates(a: Candidate, b: Candidate): number {
   const specificity = (c: Candidate): number => (c.rule.jurisdiction.includes('-') ? 1 : 0);
   const attributeRank = (c: Candidate): number => (c.attribute === 'location' ? 1 : 0);
   return (

@@ -9,7 +9,7 @@ import { POLICY_ACTIONS } from './actions.js';
 import { decide, type PolicySubject } from './decide.js';
 import { ruleInputSchema, ruleSetSchema, toPolicyRule } from './rule.js';
 import { createRule, getRuleHistory, getRuleVersion, listRules, retireRule, updateRule, type RuleChangeOutcome } from './rule-store.js';
-import { timeline } from './timeline.js';
+import { decodeTimelineCursor, readTimelinePage } from './timeline-page.js';
 import { parseInstant } from './zoned-time.js';
 
 const ruleParams = z.strictObject({ ruleId: idString });
@@ -134,22 +134,26 @@ export function policyRoutes(s: CloudServices): AnyRoute[] {
       method: 'GET',
       url: '/v1/policy/timeline',
       tag: 'policy',
-      summary: 'Every change of decision over time for a jurisdiction',
+      summary: 'Every change of decision over time for a jurisdiction, a page at a time (limit, cursor)',
       roles: READERS,
       query: z.strictObject({
         jurisdiction,
         attribute: z.enum(['location', 'person']).optional(),
         action: z.enum(POLICY_ACTIONS).optional(),
+        limit: z.coerce.number().int().min(1).max(s.config.maxPageSize).optional(),
+        cursor: z.string().max(200).optional(),
       }),
-      handler: async ({ query }) => ({
-        jurisdiction: query.jurisdiction,
-        attribute: query.attribute ?? 'location',
-        changes: timeline(await s.rules.current(s.store), {
-          jurisdiction: query.jurisdiction,
-          attribute: query.attribute ?? 'location',
-          ...(query.action ? { actions: [query.action] } : {}),
-        }),
-      }),
+      handler: async ({ query }) => {
+        const after = query.cursor === undefined ? null : decodeTimelineCursor(query.cursor);
+        if (after === null && query.cursor !== undefined) throw new HttpError(400, 'invalid_request', 'query.cursor: not a cursor of this timeline', [{ path: 'query.cursor', message: 'not a cursor of this timeline' }]);
+        const attribute = query.attribute ?? 'location';
+        const page = await readTimelinePage(
+          await s.rules.current(s.store),
+          { jurisdiction: query.jurisdiction, attribute, ...(query.action ? { actions: [query.action] } : {}) },
+          { after, limit: query.limit ?? s.config.maxPageSize },
+        );
+        return { jurisdiction: query.jurisdiction, attribute, ...page };
+      },
     }),
     defineRoute({
       method: 'POST',

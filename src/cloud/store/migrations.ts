@@ -196,6 +196,22 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE TABLE update_blob_chunks (sha256 TEXT NOT NULL, seq INTEGER NOT NULL, data TEXT NOT NULL, PRIMARY KEY (sha256, seq))`,
     ],
   },
+  {
+    id: 7,
+    name: 'licence transfer offers: the receiving tenant accepts before a licence moves',
+    // transfer-offers.ts. `to_tenant` has no foreign key on purpose: an offer to an id that names no
+    // customer is stored like any other and simply never accepted, so the giver learns nothing.
+    up: [
+      `CREATE TABLE license_transfer_offers (
+         id TEXT PRIMARY KEY, license_id TEXT NOT NULL REFERENCES licenses(id), from_tenant TEXT NOT NULL REFERENCES tenants(id),
+         to_tenant TEXT NOT NULL, status TEXT NOT NULL CHECK (status IN ('pending', 'accepted', 'cancelled', 'declined', 'superseded')),
+         created_at TEXT NOT NULL, created_by TEXT NOT NULL, expires_at TEXT NOT NULL,
+         closed_at TEXT, closed_by TEXT, transfer_id TEXT)`,
+      `CREATE UNIQUE INDEX license_transfer_offers_one_pending ON license_transfer_offers (license_id) WHERE status = 'pending'`,
+      `CREATE INDEX license_transfer_offers_to ON license_transfer_offers (to_tenant, created_at)`,
+      `CREATE INDEX license_transfer_offers_from ON license_transfer_offers (from_tenant, created_at)`,
+    ],
+  },
 ];
 
 export async function migrate(store: Store, migrations: readonly Migration[] = MIGRATIONS): Promise<number[]> {

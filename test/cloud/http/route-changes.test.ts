@@ -39,6 +39,7 @@ it('is declared by every route that changes licenses, activations or rules, and 
       'DELETE /v1/policy/rules/:ruleId',
       'POST /v1/licenses/:licenseId/renew',
       'POST /v1/licenses/:licenseId/transfer',
+      'POST /v1/transfers/:offerId/accept',
       'POST /v1/licenses/:licenseId/suspend',
       'POST /v1/licenses/:licenseId/resume',
       'POST /v1/licenses/:licenseId/revoke',
