@@ -53,7 +53,7 @@ function candidates() {
   };
 }
 
-export function generateCorpus(sizeMb, { out = corpusDir(sizeMb), seed = 'vigil-bench-corpus', log = console.log } = {}) {
+export function generateCorpus(sizeMb, { out = corpusDir(sizeMb), seed = 'vigil-bench-corpus' } = {}) {
   const budget = sizeMb * MiB;
   const tmp = `${out}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });

@@ -6,7 +6,7 @@
 import { randomBytes, createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { Database, DatabaseBuilder, createScanner, loadSourceFiles } from '../dist/engine/index.js';
+import { DatabaseBuilder, createScanner, loadSourceFiles } from '../dist/engine/index.js';
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 
@@ -43,7 +43,9 @@ for (const d of ['/usr/bin', '/usr/lib/x86_64-linux-gnu']) {
       const b = readFileSync(p);
       real.push(b);
       realBytes += b.length;
-    } catch {}
+    } catch {
+      // unreadable or vanished: skipped
+    }
   }
 }
 const realData = Buffer.concat(real).subarray(0, mb * 1024 * 1024);

@@ -153,7 +153,7 @@ function ensureCorpus() {
   const mf = `${dir}.manifest.json`;
   if (!existsSync(dir) || !existsSync(mf)) {
     log(`generating corpus ${args.sizeMb} MiB`);
-    generateCorpus(args.sizeMb, { log });
+    generateCorpus(args.sizeMb);
   }
   const m = JSON.parse(readFileSync(mf, 'utf8'));
   log(describeCorpus(m));

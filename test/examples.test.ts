@@ -35,14 +35,14 @@ describe('examples/upload/upload-server.mjs', () => {
     });
     let out = '';
     let err = '';
-    child.stderr!.on('data', (d) => (err += d));
+    child.stderr!.on('data', (d: unknown) => (err += String(d)));
     const url = await new Promise<string>((res, rej) => {
-      child.stdout!.on('data', (d) => {
-        out += d;
+      child.stdout!.on('data', (d: unknown) => {
+        out += String(d);
         const m = /listening on (http:\/\/\S+)/.exec(out);
         if (m) res(m[1]!);
       });
-      child.once('exit', (code) => rej(new Error(`the example exited ${code}: ${err}`)));
+      child.once('exit', (code) => rej(new Error(`the example exited ${String(code)}: ${err}`)));
     });
     return { url, dir };
   }

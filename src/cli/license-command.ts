@@ -187,7 +187,7 @@ ${EXIT_HELP}`,
         } else if (flags.localOnly) {
           out(`Removed the license files from ${agentDir} without telling the server: the seat${a ? ` (activation ${a.activation_id})` : ''} stays in use until your license administrator frees it.`);
         } else {
-          out(`Deactivated this machine: the seat it held on the license key ending ${a!.key_hint} is free again (activation ${a!.activation_id}, ended ${done.deactivatedAt}).`);
+          out(`Deactivated this machine: the seat it held on the license key ending ${a!.key_hint} is free again (activation ${a!.activation_id}, ended ${done.deactivatedAt!}).`);
           out(`Removed the license files from ${agentDir}.`);
         }
         return EXIT_LICENSE_OK;

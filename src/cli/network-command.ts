@@ -54,8 +54,8 @@ const STOP_WORDS: Record<NetworkStop['reason'], string> = {
   not_entitled: 'this license does not include the security network',
 };
 
-function stopLines(stop: NetworkStop, what: string): string[] {
-  const lines = [`stopped on ${stop.at}: ${STOP_WORDS[stop.reason]}`];
+function stopLines(stop: NetworkStop, what: string): [string, ...string[]] {
+  const lines: [string, ...string[]] = [`stopped on ${stop.at}: ${STOP_WORDS[stop.reason]}`];
   if (stop.decision) lines.push(...formatDecision(stop.decision, what));
   else lines.push(`  ${stop.message}`);
   return lines;
@@ -125,7 +125,7 @@ function formatStatus(s: NetworkStatus): string[] {
   const lines: string[] = [];
   const row = (label: string, value: string) => lines.push(`${`${label}:`.padEnd(19)}${value}`);
   const c = s.consent;
-  if (c?.enabled) row('Security network', `enabled for ${categoriesText(c.categories)} since ${c.given_at} (recorded by the cloud ${c.cloud_recorded_at})`);
+  if (c?.enabled) row('Security network', `enabled for ${categoriesText(c.categories)} since ${c.given_at!} (recorded by the cloud ${c.cloud_recorded_at!})`);
   else if (c?.withdrawn_at) {
     row('Security network', `off: consent withdrawn on ${c.withdrawn_at}${c.withdrawn_on_cloud ? ' (the cloud recorded it)' : '; the cloud has not been told yet: run "vigil network disable" again when online'}`);
   } else row('Security network', 'off: never enabled (nothing is sent); "vigil network enable" opts in');

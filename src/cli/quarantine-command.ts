@@ -58,7 +58,7 @@ function formatSize(bytes: number): string {
     v /= 1024;
     i++;
   }
-  return `${v.toFixed(1)} ${units[i]}`;
+  return `${v.toFixed(1)} ${units[i]!}`;
 }
 
 function entryJson(h: EntryHeader): Record<string, unknown> {

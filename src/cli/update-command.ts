@@ -56,7 +56,7 @@ function progressBar(enabled: boolean): { onProgress?: (p: DownloadProgress) => 
 
 function notifiedLine(n: Notified | undefined): string | undefined {
   if (n === undefined) return undefined;
-  return n.pid !== undefined ? `Told the daemon (pid ${n.pid}) to reload.` : `WARNING: ${n.error}; the daemon reloads on its next SIGUSR2 or restart.`;
+  return n.pid !== undefined ? `Told the daemon (pid ${n.pid}) to reload.` : `WARNING: ${n.error!}; the daemon reloads on its next SIGUSR2 or restart.`;
 }
 
 /** A notice of the vendor's policy, as lines: the signed text, or why it cannot be shown as the vendor's. */
@@ -154,6 +154,7 @@ export function registerUpdateCommand(program: Command): void {
         }
         return;
       }
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-boolean-literal-compare -- typed boolean, but undefined when stderr is not a terminal
       const progress = progressBar(!json && process.stderr.isTTY === true);
       try {
         const outcome = await runUpdate({

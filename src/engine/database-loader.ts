@@ -138,7 +138,7 @@ function contentKey(files: string[]): string {
   const h = createHash('sha256').update(COMPILER_VERSION);
   for (const f of files) {
     const data = readFileSync(f);
-    h.update(`\n${f.split('/').pop()}\0${data.length}\0`).update(data);
+    h.update(`\n${f.split('/').pop()!}\0${data.length}\0`).update(data);
   }
   return h.digest('hex');
 }
@@ -175,14 +175,14 @@ export function openDatabase(paths: string[], opts: OpenOptions = {}): OpenedDat
   const images = findImages(paths);
   if (images.length > 0) {
     if (images.length > 1 || paths.length > 1) {
-      throw new EngineError('DATABASE_INVALID', `a compiled image (${images[0]}) must be the only database; compile sources together with 'vigil db compile'`);
+      throw new EngineError('DATABASE_INVALID', `a compiled image (${images[0]!}) must be the only database; compile sources together with 'vigil db compile'`);
     }
     const bytes = readImage(images[0]!, opts.shared);
     return { db: new Database(bytes, images[0]!), bytes, warnings: [], compiled: false };
   }
   const problems: DatabaseProblem[] = [];
   const files = listSourceFiles(paths, problems);
-  const cacheDir = opts.cacheDir === undefined ? defaultCacheDir() : opts.cacheDir;
+  const cacheDir = opts.cacheDir ?? defaultCacheDir();
   let cachePath: string | null = null;
   let indexPath: string | null = null;
   if (cacheDir !== false && problems.length === 0 && files.length > 0) {

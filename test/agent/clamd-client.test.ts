@@ -54,25 +54,25 @@ const peers: { name: string; start(): Promise<{ port: number; socketPath: string
 
 for (const peer of peers) {
   describe.skipIf(peer.skip !== false)(`ClamdClient against ${peer.name}`, () => {
-    let target: { port: number; socketPath: string; stop(): Promise<void> };
+    let target: { port: number; socketPath: string; stop(): Promise<void> } | undefined; // undefined when the peer failed to start
     beforeAll(async () => {
       target = await peer.start();
     }, 90_000);
     afterAll(async () => {
       await target?.stop();
     });
-    const tcp = () => new ClamdClient({ host: '127.0.0.1', port: target.port, timeoutMs: 20_000 });
+    const tcp = () => new ClamdClient({ host: '127.0.0.1', port: target!.port, timeoutMs: 20_000 });
 
     it('answers PING and VERSION over TCP and the Unix socket', async () => {
       expect(await tcp().ping()).toBe(true);
-      expect(await new ClamdClient({ socketPath: target.socketPath }).ping()).toBe(true);
+      expect(await new ClamdClient({ socketPath: target!.socketPath }).ping()).toBe(true);
       expect(await tcp().version()).toMatch(peer.versionPattern);
     });
 
     it('scans buffers and streams with INSTREAM', async () => {
       expect(await tcp().scanBuffer(Buffer.from(EICAR))).toEqual({ verdict: 'infected', signature: 'Eicar-Signature.UNOFFICIAL', reply: 'stream: Eicar-Signature.UNOFFICIAL FOUND' });
       expect(await tcp().scanBuffer(Buffer.from('a clean upload'))).toEqual({ verdict: 'clean', signature: null, reply: 'stream: OK' });
-      const r = await new ClamdClient({ socketPath: target.socketPath }).scanStream(Readable.from([bigWithMarker()]));
+      const r = await new ClamdClient({ socketPath: target!.socketPath }).scanStream(Readable.from([bigWithMarker()]));
       expect(r.signature).toBe('Vigil.Test.Marker.UNOFFICIAL');
       // Many small pieces, strings among them.
       const pieces = ['before ', ...MARKER.split(''), ' after'];

@@ -10,7 +10,7 @@ import { signLicenseFile, type LicensePayload } from '../../src/protocol/index.j
 import { tempDir } from '../helpers/cli.js';
 import { activationRecord, licensePayload, machineIdFile, vendor } from './license-fixtures.js';
 
-const dirs: Array<{ cleanup(): void }> = [];
+const dirs: { cleanup(): void }[] = [];
 afterEach(() => {
   for (const d of dirs.splice(0)) d.cleanup();
 });

@@ -14,7 +14,7 @@ import { exportPublicKeyPem, signLicenseFile } from '../../src/protocol/index.js
 import { tempDir } from '../helpers/cli.js';
 import { activationRecord, licensePayload, vendor } from './license-fixtures.js';
 
-const dirs: Array<{ cleanup(): void }> = [];
+const dirs: { cleanup(): void }[] = [];
 afterEach(() => {
   for (const d of dirs.splice(0)) d.cleanup();
 });
@@ -106,7 +106,7 @@ describe('license state', () => {
     `;
     for (let round = 0; round < 12; round++) {
       const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-      await new Promise<void>((ready) => child.stdout!.once('data', () => ready()));
+      await new Promise<void>((ready) => child.stdout.once('data', () => ready()));
       await new Promise((r) => setTimeout(r, 5 + Math.random() * 40));
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGKILL');
@@ -122,7 +122,7 @@ describe('license state', () => {
     writeActivation(dir, record());
     const file = licenseStatePaths(dir).activation;
     writeFileSync(file, '{"server": "https://x", "activation_id": ');
-    let e = corruption(() => readActivation(dir));
+    const e = corruption(() => readActivation(dir));
     expect(e.code).toBe('STATE_CORRUPT');
     expect(e.message).toBe(`${file} is damaged: it is not JSON text (41 bytes); deactivate with --local-only and activate again`);
 

@@ -16,7 +16,7 @@ describeStores('accounts and access', (kind) => {
     const garbage = await cloud.request('GET', '/v1/me', { token: 'not-a-token' });
     expect(garbage.statusCode).toBe(401);
     expect(garbage.json().error.code).toBe('unauthenticated');
-    const [id] = cloud.operatorToken.split('.');
+    const id = cloud.operatorToken.split('.')[0]!;
     const forged = await cloud.request('GET', '/v1/me', { token: `${id}.${'A'.repeat(43)}` });
     expect(forged.statusCode).toBe(401);
     expect((await cloud.request('GET', '/v1/me', { headers: { authorization: `Basic ${cloud.operatorToken}` }, token: null })).statusCode).toBe(401);
@@ -61,7 +61,7 @@ describeStores('accounts and access', (kind) => {
     expect((await cloud.request('DELETE', `/v1/tokens/${tokenId}`)).statusCode).toBe(200);
     expect((await cloud.request('GET', '/v1/me', { token: acme.adminToken })).statusCode).toBe(401);
 
-    const short = (await cloud.request('POST', '/v1/tokens', { body: { endpoint_id: acme.endpointId, expires_in_days: 1 } })).json() as { token: string };
+    const short = (await cloud.request('POST', '/v1/tokens', { body: { endpoint_id: acme.endpointId, expires_in_days: 1 } })).json<{ token: string }>();
     expect((await cloud.request('GET', '/v1/me', { token: short.token })).statusCode).toBe(200);
     cloud.now.value = new Date(cloud.now.value.getTime() + 86_400_001);
     expect((await cloud.request('GET', '/v1/me', { token: short.token })).statusCode).toBe(401);
@@ -82,7 +82,7 @@ describeStores('accounts and access', (kind) => {
     const globex = await addCustomer(cloud, 'Globex', 'DE');
     const asAcme = { token: acme.adminToken };
 
-    const tenants = (await cloud.request('GET', '/v1/tenants', asAcme)).json() as { tenants: { id: string }[] };
+    const tenants = (await cloud.request('GET', '/v1/tenants', asAcme)).json<{ tenants: { id: string }[] }>();
     expect(tenants.tenants.map((t) => t.id)).toEqual([acme.tenantId]);
     // Another tenant's resources answer 404, as if they did not exist: no probing.
     for (const url of [`/v1/tenants/${globex.tenantId}`, `/v1/tenants/${globex.tenantId}/users`, `/v1/tenants/${globex.tenantId}/endpoints`]) {
@@ -96,11 +96,11 @@ describeStores('accounts and access', (kind) => {
     expect((await cloud.request('DELETE', `/v1/tokens/${globexToken}`, asAcme)).statusCode).toBe(404);
     expect((await cloud.request('GET', '/v1/me', { token: globex.adminToken })).statusCode).toBe(200);
 
-    const tokens = (await cloud.request('GET', '/v1/tokens', asAcme)).json() as { tokens: { tenant_id: string }[] };
+    const tokens = (await cloud.request('GET', '/v1/tokens', asAcme)).json<{ tokens: { tenant_id: string }[] }>();
     expect(tokens.tokens.length).toBeGreaterThan(0);
     expect(new Set(tokens.tokens.map((t) => t.tenant_id))).toEqual(new Set([acme.tenantId]));
 
-    const audit = (await cloud.request('GET', '/v1/audit/records?limit=1000', asAcme)).json() as { records: { tenant: string }[] };
+    const audit = (await cloud.request('GET', '/v1/audit/records?limit=1000', asAcme)).json<{ records: { tenant: string }[] }>();
     expect(audit.records.length).toBeGreaterThan(0);
     expect(new Set(audit.records.map((r) => r.tenant))).toEqual(new Set([acme.tenantId]));
   });
@@ -125,8 +125,8 @@ describeStores('accounts and access', (kind) => {
   it('gives auditors read access everywhere and write access nowhere', async () => {
     const cloud = await startCloud(kind);
     const vendor = (await cloud.request('GET', '/v1/me')).json().tenant_id as string;
-    const auditor = (await cloud.request('POST', `/v1/tenants/${vendor}/users`, { body: { name: 'regulator', role: 'auditor' } })).json() as { id: string };
-    const token = ((await cloud.request('POST', '/v1/tokens', { body: { user_id: auditor.id } })).json() as { token: string }).token;
+    const auditor = (await cloud.request('POST', `/v1/tenants/${vendor}/users`, { body: { name: 'regulator', role: 'auditor' } })).json<{ id: string }>();
+    const token = (await cloud.request('POST', '/v1/tokens', { body: { user_id: auditor.id } })).json<{ token: string }>().token;
     const acme = await addCustomer(cloud, 'Acme', 'US');
     expect((await cloud.request('GET', `/v1/tenants/${acme.tenantId}/endpoints`, { token })).statusCode).toBe(200);
     expect((await cloud.request('GET', '/v1/audit/export', { token })).statusCode).toBe(200);
@@ -140,7 +140,7 @@ describeStores('accounts and access', (kind) => {
     const acme = await addCustomer(cloud, 'Acme', 'US');
     const tokenId = acme.endpointToken.slice('vigil_'.length).split('.')[0]!;
     await cloud.request('DELETE', `/v1/tokens/${tokenId}`);
-    const kinds = ((await cloud.request('GET', '/v1/audit/records?limit=1000')).json() as { records: { kind: string }[] }).records.map((r) => r.kind);
+    const kinds = (await cloud.request('GET', '/v1/audit/records?limit=1000')).json<{ records: { kind: string }[] }>().records.map((r) => r.kind);
     expect(kinds).toEqual(expect.arrayContaining(['tenant.create', 'user.create', 'endpoint.create', 'token.create', 'token.revoke']));
     const exported = (await cloud.request('GET', '/v1/audit/export')).body;
     expect(exported).not.toContain(acme.endpointToken.split('.')[1]!);

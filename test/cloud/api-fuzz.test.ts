@@ -16,7 +16,7 @@ describeStores('API fuzz', (kind) => {
   it('never answers hostile requests with a 500 or another error shape', async () => {
     const cloud = await startCloud(kind, { rateLimitMax: 1_000_000 });
     const acme = await addCustomer(cloud, 'Acme', 'US');
-    const doc = (await cloud.request('GET', '/v1/openapi.json')).json() as { paths: Record<string, Record<string, unknown>> };
+    const doc = (await cloud.request('GET', '/v1/openapi.json')).json<{ paths: Record<string, Record<string, unknown>> }>();
     const operations: Operation[] = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((method) => ({ method: method.toUpperCase(), path })));
     expect(operations.length).toBeGreaterThan(20);
 

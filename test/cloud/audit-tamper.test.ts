@@ -23,7 +23,7 @@ describeStores('audit log', (kind) => {
     try {
       const file = join(dir.path, 'audit.jsonl');
       const body = await exportTo(cloud, file);
-      const head = (await cloud.request('GET', '/v1/audit/head')).json() as { seq: number; hash: string };
+      const head = (await cloud.request('GET', '/v1/audit/head')).json<{ seq: number; hash: string }>();
       expect(body.trim().split('\n')).toHaveLength(head.seq);
       const r = vigil(['audit', 'log', 'verify', file, '--expect-head', head.hash, '--expect-count', String(head.seq)]);
       expect(r.stderr).toBe('');
@@ -61,13 +61,13 @@ describeStores('audit log', (kind) => {
   it('detects a deleted record and a rewritten tail', async () => {
     const cloud = await startCloud(kind);
     await addCustomer(cloud, 'Acme', 'US');
-    const head = (await cloud.request('GET', '/v1/audit/head')).json() as { seq: number };
+    const head = (await cloud.request('GET', '/v1/audit/head')).json<{ seq: number }>();
     await cloud.store.run('DELETE FROM audit_log WHERE seq = ?', [3]);
     expect((await cloud.request('GET', '/v1/audit/verify')).json()).toMatchObject({ ok: false, seq: 3 });
 
     const other = await startCloud(kind);
     await addCustomer(other, 'Acme', 'US');
-    const last = (await other.request('GET', '/v1/audit/head')).json() as { seq: number };
+    const last = (await other.request('GET', '/v1/audit/head')).json<{ seq: number }>();
     await other.store.run('DELETE FROM audit_log WHERE seq = ?', [last.seq]);
     const check = (await other.request('GET', '/v1/audit/verify')).json();
     expect(check.ok).toBe(false);

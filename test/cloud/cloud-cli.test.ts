@@ -8,7 +8,7 @@ import { CLI, tempDir, vigil } from '../helpers/cli.js';
 
 const SCENARIO = join(__dirname, '../../examples/policy/us-2024.json');
 const children: ChildProcess[] = [];
-const dirs: Array<{ cleanup(): void }> = [];
+const dirs: { cleanup(): void }[] = [];
 afterEach(() => {
   for (const c of children.splice(0)) c.kill('SIGKILL');
   for (const d of dirs.splice(0)) d.cleanup();
@@ -25,19 +25,19 @@ function startServer(data: string): Promise<{ url: string; token: string | undef
   const child = spawn(process.execPath, [CLI, 'cloud', '--data', data, '--port', '0', '--log-level', 'silent'], { stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
   return new Promise((resolve, reject) => {
     const timer = setInterval(() => {
       const url = /listening on (http:\/\/\S+)/.exec(out)?.[1];
-      if (url && /API description/.test(out)) {
+      if (url && out.includes('API description')) {
         clearInterval(timer);
         resolve({ url, token: /(vigil_tok_\S+)/.exec(out)?.[1], output: () => out, child });
       }
     }, 20);
     child.on('exit', (code) => {
       clearInterval(timer);
-      reject(new Error(`vigil cloud exited ${code}: ${out}`));
+      reject(new Error(`vigil cloud exited ${String(code)}: ${out}`));
     });
   });
 }
@@ -51,7 +51,7 @@ describe('vigil cloud', () => {
     const data = dataDir();
     const first = await startServer(data);
     expect(first.token).toMatch(/^vigil_tok_/);
-    const me = await fetch(`${first.url}/v1/me`, { headers: { authorization: `Bearer ${first.token}` } });
+    const me = await fetch(`${first.url}/v1/me`, { headers: { authorization: `Bearer ${first.token!}` } });
     expect(me.status).toBe(200);
     first.child.kill('SIGTERM');
     expect(await exited(first.child)).toBe(0);
@@ -59,7 +59,7 @@ describe('vigil cloud', () => {
     const second = await startServer(data);
     expect(second.token).toBeUndefined();
     expect(second.output()).toContain('Using existing data');
-    const again = await fetch(`${second.url}/v1/me`, { headers: { authorization: `Bearer ${first.token}` } });
+    const again = await fetch(`${second.url}/v1/me`, { headers: { authorization: `Bearer ${first.token!}` } });
     expect(again.status).toBe(200);
   });
 

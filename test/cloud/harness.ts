@@ -21,7 +21,7 @@ export interface OpenedStore {
   location: { dataDir: string; url?: string };
 }
 
-const cleanups: Array<() => Promise<void>> = [];
+const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
@@ -85,10 +85,10 @@ export async function startCloud(kind: StoreKind, config: Partial<CloudConfig> =
 
 /** Creates a customer tenant with an admin and an endpoint, returning their ids and tokens. */
 export async function addCustomer(cloud: TestCloud, name: string, country: string | null) {
-  const tenant = (await cloud.request('POST', '/v1/tenants', { body: { name, country } })).json() as { id: string };
-  const admin = (await cloud.request('POST', `/v1/tenants/${tenant.id}/users`, { body: { name: `${name} admin`, role: 'customer-admin' } })).json() as { id: string };
-  const adminToken = ((await cloud.request('POST', '/v1/tokens', { body: { user_id: admin.id } })).json() as { token: string }).token;
-  const endpoint = (await cloud.request('POST', `/v1/tenants/${tenant.id}/endpoints`, { body: { name: `${name} laptop` } })).json() as { id: string };
-  const endpointToken = ((await cloud.request('POST', '/v1/tokens', { body: { endpoint_id: endpoint.id } })).json() as { token: string }).token;
+  const tenant = (await cloud.request('POST', '/v1/tenants', { body: { name, country } })).json<{ id: string }>();
+  const admin = (await cloud.request('POST', `/v1/tenants/${tenant.id}/users`, { body: { name: `${name} admin`, role: 'customer-admin' } })).json<{ id: string }>();
+  const adminToken = (await cloud.request('POST', '/v1/tokens', { body: { user_id: admin.id } })).json<{ token: string }>().token;
+  const endpoint = (await cloud.request('POST', `/v1/tenants/${tenant.id}/endpoints`, { body: { name: `${name} laptop` } })).json<{ id: string }>();
+  const endpointToken = (await cloud.request('POST', '/v1/tokens', { body: { endpoint_id: endpoint.id } })).json<{ token: string }>().token;
   return { tenantId: tenant.id, adminId: admin.id, adminToken, endpointId: endpoint.id, endpointToken };
 }

@@ -3,20 +3,27 @@
 import { createHash, createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
-import { verifyLicenseFile } from '../../src/protocol/index.js';
+import { verifyLicenseFile, type LicenseFile } from '../../src/protocol/index.js';
 import { addCustomer, describeStores, startCloud, type TestCloud } from './harness.js';
 
 const SCENARIO = JSON.parse(readFileSync(new URL('../../examples/policy/us-2024.json', import.meta.url), 'utf8'));
 const machine = (n: number | string) => createHash('sha256').update(`machine ${n}`).digest('hex');
 
 async function seedCatalog(cloud: TestCloud, seats = 10, days = 365) {
-  const product = (await cloud.request('POST', '/v1/products', { body: { name: 'Vigil Endpoint' } })).json() as { id: string };
-  const plan = (await cloud.request('POST', '/v1/plans', { body: { product_id: product.id, name: `${seats} seats, ${days} days`, duration_days: days, seats, entitlements: ['updates', 'network'], grace_days: 14 } })).json() as { id: string };
+  const product = (await cloud.request('POST', '/v1/products', { body: { name: 'Vigil Endpoint' } })).json<{ id: string }>();
+  const plan = (await cloud.request('POST', '/v1/plans', { body: { product_id: product.id, name: `${seats} seats, ${days} days`, duration_days: days, seats, entitlements: ['updates', 'network'], grace_days: 14 } })).json<{ id: string }>();
   return { productId: product.id, planId: plan.id };
 }
 
 async function sell(cloud: TestCloud, planId: string, tenantId: string, token?: string) {
   return cloud.request('POST', '/v1/orders', { body: { plan_id: planId, tenant_id: tenantId }, ...(token ? { token } : {}) });
+}
+
+/** What POST /v1/activations answers on success (the fields these tests read). */
+interface ActivationAnswer {
+  activation_id: string;
+  secret: string;
+  license_file: LicenseFile;
 }
 
 async function activate(cloud: TestCloud, key: string, fingerprint: string, name = 'laptop') {
@@ -30,7 +37,7 @@ describeStores('licensing', (kind) => {
     const acme = await addCustomer(cloud, 'Acme', 'FR');
     const order = await sell(cloud, planId, acme.tenantId);
     expect(order.statusCode).toBe(201);
-    const { key, license } = order.json() as { key: string; license: { id: string; key_hint: string; state: string; seats: number } };
+    const { key, license } = order.json<{ key: string; license: { id: string; key_hint: string; state: string; seats: number } }>();
     expect(key).toMatch(/^VGL(-[0-9A-Z]{5}){5}$/);
     expect(license).toMatchObject({ state: 'active', seats: 10, key_hint: key.slice(-5) });
     const listed = await cloud.request('GET', '/v1/licenses', { token: acme.adminToken });
@@ -79,7 +86,7 @@ describeStores('licensing', (kind) => {
     expect(back.statusCode).toBe(200);
     expect(back.json().license.tenant_id).toBe(de.tenantId);
 
-    const decisions = ((await cloud.request('GET', '/v1/audit/records?kind=policy.decision&limit=1000')).json() as { records: { data: { action: string; decision: { decision: string } } }[] }).records;
+    const decisions = (await cloud.request('GET', '/v1/audit/records?kind=policy.decision&limit=1000')).json<{ records: { data: { action: string; decision: { decision: string } } }[] }>().records;
     expect(decisions.map((r) => `${r.data.action}:${r.data.decision.decision}`)).toEqual([
       'license.sell:allow',
       'license.sell:deny',
@@ -92,7 +99,7 @@ describeStores('licensing', (kind) => {
       'license.transfer:allow',
       'license.transfer:allow',
     ]);
-    const kinds = ((await cloud.request('GET', '/v1/audit/records?limit=1000')).json() as { records: { kind: string }[] }).records.map((r) => r.kind);
+    const kinds = (await cloud.request('GET', '/v1/audit/records?limit=1000')).json<{ records: { kind: string }[] }>().records.map((r) => r.kind);
     expect(kinds).toEqual(expect.arrayContaining(['license.issue', 'license.transfer.out', 'license.transfer.in']));
     expect((await cloud.request('GET', '/v1/audit/verify')).json().ok).toBe(true);
   });
@@ -101,7 +108,7 @@ describeStores('licensing', (kind) => {
     const cloud = await startCloud(kind);
     const { planId } = await seedCatalog(cloud, 10);
     const acme = await addCustomer(cloud, 'Acme', 'FR');
-    const { key, license } = (await sell(cloud, planId, acme.tenantId)).json() as { key: string; license: { id: string } };
+    const { key, license } = (await sell(cloud, planId, acme.tenantId)).json<{ key: string; license: { id: string } }>();
     const answers = await Promise.all(Array.from({ length: 50 }, (_, i) => activate(cloud, key, machine(i), `pc-${i}`)));
     const statuses = answers.map((a) => a.statusCode);
     expect(statuses.filter((s) => s === 201)).toHaveLength(10);
@@ -110,17 +117,17 @@ describeStores('licensing', (kind) => {
     const seen = (await cloud.request('GET', `/v1/licenses/${license.id}`, { token: acme.adminToken })).json();
     expect(seen.seats_used).toBe(10);
     const active = await cloud.store.get<{ n: number }>('SELECT COUNT(*) AS n FROM activations WHERE license_id = ? AND deactivated_at IS NULL', [license.id]);
-    expect(Number(active!.n)).toBe(10);
+    expect(active!.n).toBe(10);
   });
 
   it('issues license files bound to the machine that verify offline with the published key', async () => {
     const cloud = await startCloud(kind);
     const { planId } = await seedCatalog(cloud, 2);
     const acme = await addCustomer(cloud, 'Acme', 'FR');
-    const { key } = (await sell(cloud, planId, acme.tenantId)).json() as { key: string };
+    const { key } = (await sell(cloud, planId, acme.tenantId)).json<{ key: string }>();
     const r = await activate(cloud, key, machine('a'));
     expect(r.statusCode).toBe(201);
-    const { license_file: file, activation_id: activationId, secret } = r.json();
+    const { license_file: file, activation_id: activationId, secret } = r.json<ActivationAnswer>();
     const pem = (await cloud.request('GET', '/v1/licensing/public-key', { token: null })).json().pem as string;
     const publicKeys = [createPublicKey(pem)];
     const ok = verifyLicenseFile(file, { publicKeys, machine: machine('a'), now: cloud.now.value, entitlement: 'updates' });
@@ -141,8 +148,8 @@ describeStores('licensing', (kind) => {
     const cloud = await startCloud(kind);
     const { planId } = await seedCatalog(cloud, 1);
     const acme = await addCustomer(cloud, 'Acme', 'FR');
-    const { key } = (await sell(cloud, planId, acme.tenantId)).json() as { key: string };
-    const first = (await activate(cloud, key, machine(1))).json();
+    const { key } = (await sell(cloud, planId, acme.tenantId)).json<{ key: string }>();
+    const first = (await activate(cloud, key, machine(1))).json<ActivationAnswer>();
     const replay = await activate(cloud, key, machine(1));
     expect(replay.statusCode).toBe(201);
     expect(replay.json()).toMatchObject({ activation_id: first.activation_id, reused_seat: true });
@@ -165,12 +172,12 @@ describeStores('licensing', (kind) => {
     const cloud = await startCloud(kind);
     const { planId } = await seedCatalog(cloud, 1);
     const acme = await addCustomer(cloud, 'Acme', 'FR');
-    const { key } = (await sell(cloud, planId, acme.tenantId)).json() as { key: string };
+    const { key } = (await sell(cloud, planId, acme.tenantId)).json<{ key: string }>();
     const statuses: number[] = [];
     for (let i = 0; i < 5; i++) {
       const r = await activate(cloud, key, machine(`cycle ${i}`));
       statuses.push(r.statusCode);
-      if (r.statusCode === 201) await cloud.request('POST', `/v1/activations/${r.json().activation_id}/deactivate`, { token: null, body: { secret: r.json().secret } });
+      if (r.statusCode === 201) await cloud.request('POST', `/v1/activations/${r.json<ActivationAnswer>().activation_id}/deactivate`, { token: null, body: { secret: r.json<ActivationAnswer>().secret } });
     }
     expect(statuses).toEqual([201, 201, 201, 429, 429]);
     cloud.now.value = new Date(cloud.now.value.getTime() + 86_400_001);
@@ -181,8 +188,8 @@ describeStores('licensing', (kind) => {
     const cloud = await startCloud(kind);
     const { planId } = await seedCatalog(cloud, 5, 30);
     const acme = await addCustomer(cloud, 'Acme', 'FR');
-    const { key, license } = (await sell(cloud, planId, acme.tenantId)).json() as { key: string; license: { id: string } };
-    const act = (await activate(cloud, key, machine('s'))).json();
+    const { key, license } = (await sell(cloud, planId, acme.tenantId)).json<{ key: string; license: { id: string } }>();
+    const act = (await activate(cloud, key, machine('s'))).json<ActivationAnswer>();
     expect((await cloud.request('POST', `/v1/licenses/${license.id}/suspend`)).json().state).toBe('suspended');
     expect((await activate(cloud, key, machine('t'))).json().error).toMatchObject({ code: 'license_unusable', reason: 'license_suspended' });
     const suspendedFile = (await cloud.request('POST', `/v1/activations/${act.activation_id}/refresh`, { token: null, body: { secret: act.secret } })).json().license_file;
@@ -211,7 +218,7 @@ describeStores('licensing', (kind) => {
     const { planId } = await seedCatalog(cloud);
     const acme = await addCustomer(cloud, 'Acme', 'FR');
     const globex = await addCustomer(cloud, 'Globex', 'DE');
-    const { license } = (await sell(cloud, planId, acme.tenantId)).json() as { license: { id: string } };
+    const { license } = (await sell(cloud, planId, acme.tenantId)).json<{ license: { id: string } }>();
     const asGlobex = { token: globex.adminToken };
     expect((await cloud.request('GET', `/v1/licenses/${license.id}`, asGlobex)).statusCode).toBe(404);
     expect((await cloud.request('POST', `/v1/licenses/${license.id}/renew`, { ...asGlobex, body: {} })).statusCode).toBe(404);
@@ -224,8 +231,8 @@ describeStores('licensing', (kind) => {
     // A customer admin may buy for its own tenant, and free a seat of its own license.
     const own = await sell(cloud, planId, acme.tenantId, acme.adminToken);
     expect(own.statusCode).toBe(201);
-    const act = (await activate(cloud, own.json().key, machine('lost laptop'))).json();
-    const freed = await cloud.request('POST', `/v1/licenses/${own.json().license.id}/activations/${act.activation_id}/deactivate`, { token: acme.adminToken });
+    const act = (await activate(cloud, own.json().key, machine('lost laptop'))).json<ActivationAnswer>();
+    const freed = await cloud.request('POST', `/v1/licenses/${own.json<{ license: { id: string } }>().license.id}/activations/${act.activation_id}/deactivate`, { token: acme.adminToken });
     expect(freed.statusCode).toBe(200);
     expect(freed.json().deactivated_at).not.toBeNull();
   });
@@ -236,15 +243,15 @@ describeStores('activation credentials', (kind) => {
     const cloud = await startCloud(kind);
     const { planId } = await seedCatalog(cloud, 2);
     const acme = await addCustomer(cloud, 'Acme', 'FR');
-    const { key, license } = (await sell(cloud, planId, acme.tenantId)).json() as { key: string; license: { id: string } };
-    const { activation_id: id, secret } = (await activate(cloud, key, machine('agent'))).json();
+    const { key, license } = (await sell(cloud, planId, acme.tenantId)).json<{ key: string; license: { id: string } }>();
+    const { activation_id: id, secret } = (await activate(cloud, key, machine('agent'))).json<ActivationAnswer>();
     const asAgent = { token: null, headers: { authorization: `Activation ${id}.${secret}` } };
     const me = await cloud.request('GET', '/v1/me', asAgent);
     expect(me.statusCode).toBe(200);
     expect(me.json()).toMatchObject({ role: 'endpoint', tenant_id: acme.tenantId });
     const asked = (await cloud.request('POST', '/v1/policy/decisions', { ...asAgent, body: { action: 'update' } })).json();
     expect(asked.decision).toBe('allow');
-    const record = ((await cloud.request('GET', `/v1/audit/records?kind=policy.decision`)).json() as { records: { actor: string }[] }).records.at(-1)!;
+    const record = (await cloud.request('GET', `/v1/audit/records?kind=policy.decision`)).json<{ records: { actor: string }[] }>().records.at(-1)!;
     expect(record.actor).toBe(`activation:${id}`);
     expect((await cloud.request('GET', '/v1/me', { token: null, headers: { authorization: `Activation ${id}.${'x'.repeat(43)}` } })).statusCode).toBe(401);
     await cloud.request('POST', `/v1/licenses/${license.id}/suspend`);

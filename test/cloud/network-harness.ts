@@ -31,12 +31,12 @@ export async function startNetworkCloud(kind: StoreKind, config: Partial<CloudCo
   const cloud = await startCloud(kind, { rateLimitMax: 100_000, ...config }, start);
   const ranges = sortAndCheckRanges(parseCidrCountryCsv(GEO, 'test.csv'));
   await cloud.store.transaction((tx) => replaceGeoRanges(tx, ranges, 'test', { name: 'test', now: cloud.now.value }));
-  const product = (await cloud.request('POST', '/v1/products', { body: { name: 'Vigil Endpoint' } })).json() as { id: string };
+  const product = (await cloud.request('POST', '/v1/products', { body: { name: 'Vigil Endpoint' } })).json<{ id: string }>();
   const plans = new Map<string, string>();
   const planFor = async (entitlements: string[]) => {
     const key = entitlements.join(',');
     if (!plans.has(key)) {
-      const plan = (await cloud.request('POST', '/v1/plans', { body: { product_id: product.id, name: `plan ${key || 'none'}`, duration_days: 365, seats: 50, entitlements } })).json() as { id: string };
+      const plan = (await cloud.request('POST', '/v1/plans', { body: { product_id: product.id, name: `plan ${key || 'none'}`, duration_days: 365, seats: 50, entitlements } })).json<{ id: string }>();
       plans.set(key, plan.id);
     }
     return plans.get(key)!;
@@ -47,7 +47,7 @@ export async function startNetworkCloud(kind: StoreKind, config: Partial<CloudCo
     const fingerprint = createHash('sha256').update(`machine ${++n}`).digest('hex');
     const r = await cloud.request('POST', '/v1/activations', { token: null, body: { key, fingerprint, machine_name: `pc-${n}` } });
     if (r.statusCode !== 201) throw new Error(`activation failed: ${r.statusCode} ${r.body}`);
-    const { activation_id: activationId, secret } = r.json() as { activation_id: string; secret: string };
+    const { activation_id: activationId, secret } = r.json<{ activation_id: string; secret: string }>();
     keys.set(activationId, { key, tenantId });
     return {
       activationId,
@@ -64,14 +64,14 @@ export async function startNetworkCloud(kind: StoreKind, config: Partial<CloudCo
       const customer = await addCustomer(cloud, name ?? `Customer ${n + 1}`, country);
       const order = await cloud.request('POST', '/v1/orders', { body: { plan_id: await planFor(entitlements), tenant_id: customer.tenantId } });
       if (order.statusCode !== 201) throw new Error(`sale failed: ${order.statusCode} ${order.body}`);
-      return activate((order.json() as { key: string }).key, customer.tenantId, ip);
+      return activate(order.json<{ key: string }>().key, customer.tenantId, ip);
     },
     async sibling(m, ip) {
       const { key, tenantId } = keys.get(m.activationId)!;
       return activate(key, tenantId, ip ?? m.ip);
     },
     async count(table) {
-      return Number((await cloud.store.get<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table}`))!.n);
+      return (await cloud.store.get<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table}`))!.n;
     },
   };
 }

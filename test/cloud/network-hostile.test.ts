@@ -13,7 +13,7 @@ describeStores('network hostile input', (kind) => {
     const m = await cloud.machine({ country: 'DE', ip: IP.DE });
     await consent(m);
     const ok = detection(H);
-    const cases: Array<[string, unknown, string[]]> = [
+    const cases: [string, unknown, string[]][] = [
       ['bad hex', batch([{ ...ok, sha256: H.toUpperCase() }]), ['body.events.0.sha256']],
       ['short hash', batch([{ ...ok, sha256: H.slice(1) }]), ['body.events.0.sha256']],
       ['1001 events', batch(Array.from({ length: 1001 }, () => ok)), ['body.events']],

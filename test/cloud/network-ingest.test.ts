@@ -34,7 +34,7 @@ describeStores('network ingest', (kind) => {
 
     // The history is kept: both records, and both in the audit log of the customer's tenant.
     const history = await cloud.store.all<{ enabled: number; categories: string }>('SELECT enabled, categories FROM network_consents ORDER BY seq');
-    expect(history.map((h) => [Number(h.enabled), h.categories])).toEqual([[1, '["detections"]'], [0, '[]']]);
+    expect(history.map((h) => [h.enabled, h.categories])).toEqual([[1, '["detections"]'], [0, '[]']]);
     const records = (await cloud.request('GET', '/v1/audit/records?kind=network.consent')).json().records as { actor: string; tenant: string; data: unknown }[];
     expect(records.map((r) => [r.actor, r.tenant, r.data])).toEqual([
       [`activation:${m.activationId}`, m.tenantId, { enabled: true, categories: ['detections'] }],
@@ -100,7 +100,7 @@ describeStores('network ingest', (kind) => {
     for (const p of pseudonyms) expect(p).toMatch(/^[0-9a-f]{64}$/);
     expect(JSON.stringify(events)).not.toContain(a.activationId);
     // Auditors read hashes too.
-    const auditor = await cloud.request('POST', '/v1/tenants/' + (await cloud.request('GET', '/v1/me')).json().tenant_id + '/users', { body: { name: 'Ann', role: 'auditor' } });
+    const auditor = await cloud.request('POST', '/v1/tenants/' + (await cloud.request('GET', '/v1/me')).json<{ tenant_id: string }>().tenant_id + '/users', { body: { name: 'Ann', role: 'auditor' } });
     const auditorToken = (await cloud.request('POST', '/v1/tokens', { body: { user_id: auditor.json().id } })).json().token as string;
     expect((await cloud.request('GET', `/v1/network/hashes/${H1}`, { token: auditorToken })).statusCode).toBe(200);
   });
@@ -154,13 +154,13 @@ describeStores('network ingest', (kind) => {
     const rows = await cloud.store.all<{ endpoints: number; reports: number; countries: string }>('SELECT endpoints, reports, countries FROM network_hashes');
     expect(rows).toHaveLength(50);
     for (const row of rows) {
-      expect(Number(row.endpoints)).toBe(10);
+      expect(row.endpoints).toBe(10);
       expect(row.countries).toBe('["DE","FR"]');
     }
-    expect(rows.reduce((n, r) => n + Number(r.reports), 0)).toBe(10 * 60);
+    expect(rows.reduce((n, r) => n + r.reports, 0)).toBe(10 * 60);
     const detecting = await cloud.store.all<{ sha256: string; d: number }>('SELECT h.sha256, h.detecting_endpoints AS d FROM network_hashes h');
     const expected = await cloud.store.all<{ sha256: string; d: number }>('SELECT sha256, SUM(detected) AS d FROM network_hash_endpoints GROUP BY sha256');
-    expect(new Map(detecting.map((r) => [r.sha256, Number(r.d)]))).toEqual(new Map(expected.map((r) => [r.sha256, Number(r.d)])));
+    expect(new Map(detecting.map((r) => [r.sha256, r.d]))).toEqual(new Map(expected.map((r) => [r.sha256, r.d])));
   });
 
   it('rate-limits a flood from one endpoint without hurting the others', async () => {

@@ -47,7 +47,7 @@ describeStores('policy API', (kind) => {
     expect((await cloud.request('GET', '/v1/policy/rules')).json().rules).toEqual([]);
     expect((await cloud.request('GET', '/v1/policy/rules?include_retired=true')).json().rules).toHaveLength(1);
     expect((await cloud.request('PUT', `/v1/policy/rules/${id}`, { body: RULE })).statusCode).toBe(409);
-    const kinds = ((await cloud.request('GET', '/v1/audit/records?kind=rule.update')).json() as { records: { data: { id: string } }[] }).records;
+    const kinds = (await cloud.request('GET', '/v1/audit/records?kind=rule.update')).json<{ records: { data: { id: string } }[] }>().records;
     expect(kinds.map((r) => r.data.id)).toEqual([id]);
   });
 
@@ -87,7 +87,7 @@ describeStores('policy API', (kind) => {
     const intel = (await ask(american.endpointToken, '198.51.100.7', 'intel.feed')).json();
     expect(intel.decision).toBe('allow');
 
-    const records = ((await cloud.request('GET', '/v1/audit/records?kind=policy.decision')).json() as { records: { seq: number; data: { decision: { decision: string } } }[] }).records;
+    const records = (await cloud.request('GET', '/v1/audit/records?kind=policy.decision')).json<{ records: { seq: number; data: { decision: { decision: string } } }[] }>().records;
     expect(records.map((r) => r.data.decision.decision)).toEqual(['deny', 'deny', 'allow', 'notice', 'allow']);
     expect(records[0]!.seq).toBe(usAbroad.audit_seq);
     // Addresses are resolved to countries; the address itself is not kept.

@@ -32,7 +32,7 @@ export interface StoreLocation {
 }
 
 const children = new Set<CloudProcess>();
-const cleanups: Array<() => Promise<void>> = [];
+const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   // Our own children first (by their handle), then the data they used.
   await Promise.all([...children].map(async (p) => (p.kill('SIGKILL'), await p.exited)));
@@ -96,8 +96,14 @@ export function spawnCloud(location: StoreLocation, extraArgs: readonly string[]
   const exited = new Promise<Exit>((resolve) => child.once('exit', (code, signal) => resolve((exit = { code, signal }))));
   const watchers = new Set<() => void>();
   const notify = () => watchers.forEach((w) => w());
-  child.stdout!.setEncoding('utf8').on('data', (s: string) => ((out += s), notify()));
-  child.stderr!.setEncoding('utf8').on('data', (s: string) => ((err += s), notify()));
+  child.stdout.setEncoding('utf8').on('data', (s: string) => {
+    out += s;
+    notify();
+  });
+  child.stderr.setEncoding('utf8').on('data', (s: string) => {
+    err += s;
+    notify();
+  });
   void exited.then(notify);
 
   /** Resolves with `test()`'s first non-undefined value, re-tested on every output; rejects on exit. */
@@ -110,7 +116,7 @@ export function spawnCloud(location: StoreLocation, extraArgs: readonly string[]
           resolve(value);
         } else if (exit) {
           watchers.delete(check);
-          reject(new Error(`vigil cloud exited (${exit.code ?? exit.signal}) before ${what}; stderr: ${err.trim()}`));
+          reject(new Error(`vigil cloud exited (${String(exit.code ?? exit.signal)}) before ${what}; stderr: ${err.trim()}`));
         }
       };
       watchers.add(check);
@@ -134,7 +140,7 @@ export function spawnCloud(location: StoreLocation, extraArgs: readonly string[]
     hasExited: () => exit !== undefined,
     stdout: () => out,
     stderr: () => err,
-    waitForStderr: (pattern) => until(() => (pattern.test(err) ? true : undefined), `writing ${pattern} to stderr`).then(() => undefined),
+    waitForStderr: (pattern) => until(() => (pattern.test(err) ? true : undefined), `writing ${String(pattern)} to stderr`).then(() => undefined),
     kill: (signal) => {
       if (exit === undefined) child.kill(signal);
     },
@@ -216,14 +222,18 @@ function send(url: string, options: RequestOptions, write: (req: http.ClientRequ
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('error', (e) => settle({ kind: 'cut-off', status: status!, error: errorCode(e) }));
       res.on('close', () => {
-        if (!res.complete) return settle({ kind: 'cut-off', status: status!, error: 'incomplete body' });
+        if (!res.complete) {
+          settle({ kind: 'cut-off', status: status!, error: 'incomplete body' });
+          return;
+        }
         const text = Buffer.concat(chunks).toString('utf8');
         let body: unknown = text;
-        if (/json/.test(String(res.headers['content-type']))) {
+        if (String(res.headers['content-type']).includes('json')) {
           try {
             body = JSON.parse(text);
           } catch {
-            return settle({ kind: 'cut-off', status: status!, error: `unparsable JSON: ${text}` });
+            settle({ kind: 'cut-off', status: status!, error: `unparsable JSON: ${text}` });
+            return;
           }
         }
         settle({ kind: 'answered', status: status!, body });
@@ -260,7 +270,10 @@ export function connectionRefused(url: string): Promise<boolean> {
   const { hostname, port } = new URL(url);
   return new Promise((resolve) => {
     const socket = net.connect({ host: hostname, port: Number(port) });
-    socket.once('connect', () => (socket.destroy(), resolve(false)));
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
     socket.once('error', (e: NodeJS.ErrnoException) => resolve(e.code === 'ECONNREFUSED'));
   });
 }
@@ -275,7 +288,7 @@ export async function expectAnswer<T>(outcome: Promise<HttpOutcome>, status: num
 /** The operator's view of a running cloud: tenants and the audit chain. */
 export async function readCloudState(url: string, token: string) {
   const get = <T>(path: string) => expectAnswer<T>(httpRequest(`${url}${path}`, { token }), 200, `GET ${path}`);
-  const tenants = (await get<{ tenants: Array<{ id: string; name: string; kind: string }> }>('/v1/tenants')).tenants;
+  const tenants = (await get<{ tenants: { id: string; name: string; kind: string }[] }>('/v1/tenants')).tenants;
   const verify = await get<{ ok: boolean; count?: number; head?: string; reason?: string }>('/v1/audit/verify');
   const head = await get<{ seq: number; hash: string }>('/v1/audit/head');
   return { tenants, verify, head };
@@ -283,8 +296,8 @@ export async function readCloudState(url: string, token: string) {
 
 // ---- Reading a store directly ----
 
-export type Rows = Array<Record<string, unknown>>;
-export type Query = (sql: string, params?: Array<string | number>) => Promise<Rows>;
+export type Rows = Record<string, unknown>[];
+export type Query = (sql: string, params?: (string | number)[]) => Promise<Rows>;
 
 /**
  * Runs `work` on the store as it is on disk now. SQLite: on a copy of the database file and its

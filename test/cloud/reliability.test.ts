@@ -63,7 +63,7 @@ const NO_RATE_LIMIT = ['--rate-limit', '1000000'];
 
 const ALL_MIGRATIONS = MIGRATIONS.map((m) => m.id).sort((a, b) => a - b);
 
-function customerTenants(tenants: Array<{ id: string; name: string; kind: string }>): Map<string, string> {
+function customerTenants(tenants: { id: string; name: string; kind: string }[]): Map<string, string> {
   return new Map(tenants.filter((t) => t.kind === 'customer').map((t) => [t.name, t.id]));
 }
 
@@ -105,7 +105,7 @@ describeStores('cloud service reliability', (kind: StoreKind) => {
     // case below for clients that keep connections open).
     const post = async (name: string) => ({ name, outcome: await httpRequest(`${url}/v1/tenants`, { method: 'POST', token, body: { name, country: 'DE' } }) });
     let answered = 0;
-    const late: Array<Promise<{ name: string; outcome: HttpOutcome }>> = [];
+    const late: Promise<{ name: string; outcome: HttpOutcome }>[] = [];
     const burst = Array.from({ length: BURST_SIZE }, async (_, i) => {
       const result = await post(`burst-${i}`);
       if (result.outcome.kind === 'answered' && ++answered === ANSWERED_BEFORE_SIGTERM) {
@@ -186,7 +186,10 @@ describeStores('cloud service reliability', (kind: StoreKind) => {
       const duringStart = round > 0 && random() < 0.35;
       const server = spawnCloud(location, NO_RATE_LIMIT);
       let killed = false;
-      const kill = () => ((killed = true), server.kill('SIGKILL'));
+      const kill = () => {
+        killed = true;
+        server.kill('SIGKILL');
+      };
       if (duringStart) setTimeout(kill, random() * startMs);
       const banner = await server.ready.catch(() => undefined); // undefined: killed while starting
       if (banner) {
@@ -305,7 +308,7 @@ describeStores('cloud service reliability', (kind: StoreKind) => {
 
     // Nothing of migration 99 remains, and the store works as before.
     expect(await tableExists(store, 'half_done')).toBe(false);
-    expect((await store.all<{ id: number }>('SELECT id FROM schema_migrations ORDER BY id')).map((r) => Number(r.id))).toEqual(ALL_MIGRATIONS);
+    expect((await store.all<{ id: number }>('SELECT id FROM schema_migrations ORDER BY id')).map((r) => r.id)).toEqual(ALL_MIGRATIONS);
     expect(await migrate(store)).toEqual([]);
     await store.transaction((tx) => tx.run('INSERT INTO geo_ranges (start_key, end_key, country) VALUES (?, ?, ?)', ['0'.repeat(32), '0'.repeat(31) + '1', 'ZZ']));
     expect(await store.get('SELECT country FROM geo_ranges WHERE start_key = ?', ['0'.repeat(32)])).toEqual({ country: 'ZZ' });

@@ -168,7 +168,7 @@ describe.skipIf(!HAVE_CLAMSCAN)(`differential: vigil scan vs clamscan (${ROUNDS}
       }
       for (const pl of rc.plants.filter((x) => x.hit && !x.sig.includes('/'))) {
         stats.plantedHits++;
-        const sigName = `${pl.sig.split('/')[0]}.UNOFFICIAL`;
+        const sigName = `${pl.sig.split('/')[0]!}.UNOFFICIAL`;
         if (res.clamV.get(byName.get(pl.file)!)?.names.has(sigName)) stats.plantedHitsDetected++;
       }
 

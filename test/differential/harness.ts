@@ -12,7 +12,7 @@ export const VIGIL_CLI = join(REPO, 'dist/cli/main.js');
 
 export function clamscanAvailable(): boolean {
   const r = spawnSync('clamscan', ['--version'], { encoding: 'utf8' });
-  return r.status === 0 && /ClamAV/.test(r.stdout);
+  return r.status === 0 && r.stdout.includes('ClamAV');
 }
 
 export function clamscanVersion(): string {

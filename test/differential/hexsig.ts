@@ -91,7 +91,7 @@ export const LOWER = range(0x61, 0x7a);
 export const UPPER = range(0x41, 0x5a);
 export const DIGITS = range(0x30, 0x39);
 /** Punctuation allowed in text files: nothing that changes ClamAV's text normalisation or file typing. */
-export const TEXT_PUNCT = [...'.,;:!?\'"=-/_@#%&+*()[]{}~^$|'].map((c) => c.charCodeAt(0));
+export const TEXT_PUNCT = Array.from('.,;:!?\'"=-/_@#%&+*()[]{}~^$|', (c) => c.charCodeAt(0));
 export const TEXT_CHARS = [...LOWER, ...DIGITS, ...TEXT_PUNCT];
 const ALL = range(0, 255);
 

@@ -57,7 +57,7 @@ export async function startClamd(databaseDir: string, extraConfig: string[] = []
   writeFileSync(configFile, [`LocalSocket ${socketPath}`, `TCPSocket ${port}`, 'TCPAddr 127.0.0.1', `DatabaseDirectory ${databaseDir}`, 'Foreground yes', `LogFile ${join(dir, 'clamd.log')}`, ...extraConfig, ''].join('\n'));
   const child: ChildProcess = spawn(CLAMD, ['-c', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
-  child.stderr!.on('data', (d) => (stderr += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((r) => child.once('exit', r));
@@ -70,7 +70,7 @@ export async function startClamd(databaseDir: string, extraConfig: string[] = []
   while (!(await pong(port))) {
     if (child.exitCode !== null || Date.now() > deadline) {
       await stop();
-      throw new Error(`clamd did not start: ${stderr.trim() || `exit ${child.exitCode}`}`);
+      throw new Error(`clamd did not start: ${stderr.trim() || `exit ${String(child.exitCode)}`}`);
     }
     await new Promise((r) => setTimeout(r, 200));
   }

@@ -12,6 +12,11 @@ export interface InProcessRun {
   stderr: string;
 }
 
+/** process.exitCode as the command left it (read here, where TypeScript does not narrow it to the 0 set before the run). */
+function readExitCode(): typeof process.exitCode {
+  return process.exitCode;
+}
+
 export async function runInProcess(register: (program: Command) => void, args: string[]): Promise<InProcessRun> {
   const program = new Command().enablePositionalOptions().exitOverride();
   register(program);
@@ -26,7 +31,7 @@ export async function runInProcess(register: (program: Command) => void, args: s
     out.mockRestore();
     err.mockRestore();
   }
-  const code = Number(process.exitCode ?? 0);
+  const code = Number(readExitCode() ?? 0);
   process.exitCode = 0;
   return { code, stdout, stderr };
 }

@@ -33,14 +33,14 @@ export async function startLicenseCloud(options: LicenseCloudOptions = {}): Prom
   const cloud = await startCloud('sqlite', options.config ?? {}, options.soldAt ?? new Date());
   await cloud.app.listen({ port: 0, host: '127.0.0.1' });
   const url = `http://127.0.0.1:${(cloud.app.server.address() as AddressInfo).port}`;
-  const userId = ((await cloud.request('GET', '/v1/me')).json() as { user_id: string }).user_id;
+  const userId = (await cloud.request('GET', '/v1/me')).json<{ user_id: string }>().user_id;
   const minted = await cloud.request('POST', '/v1/tokens', { body: { user_id: userId, expires_in_days: 0 } });
   if (minted.statusCode !== 201) throw new Error(`cannot mint an operator token: ${minted.body}`);
-  const operator = (minted.json() as { token: string }).token;
+  const operator = minted.json<{ token: string }>().token;
   const call = async <T,>(method: string, path: string, body?: unknown, status = 200): Promise<T> => {
     const r = await cloud.request(method, path, { token: operator, ...(body === undefined ? {} : { body }) });
     if (r.statusCode !== status) throw new Error(`${method} ${path}: expected ${status}, got ${r.statusCode}: ${r.body}`);
-    return r.json() as T;
+    return r.json<T>();
   };
   const product = await call<{ id: string }>('POST', '/v1/products', { name: 'Vigil Endpoint' }, 201);
   const plan = await call<{ id: string }>('POST', '/v1/plans', {
@@ -57,6 +57,6 @@ export async function startLicenseCloud(options: LicenseCloudOptions = {}): Prom
 }
 
 /** Audit records of one kind (operator view). */
-export async function auditKinds(c: LicenseCloud, kind: string): Promise<Array<{ kind: string; data: Record<string, unknown> }>> {
-  return (await c.call<{ records: Array<{ kind: string; data: Record<string, unknown> }> }>('GET', `/v1/audit/records?kind=${encodeURIComponent(kind)}&limit=1000`)).records;
+export async function auditKinds(c: LicenseCloud, kind: string): Promise<{ kind: string; data: Record<string, unknown> }[]> {
+  return (await c.call<{ records: { kind: string; data: Record<string, unknown> }[] }>('GET', `/v1/audit/records?kind=${encodeURIComponent(kind)}&limit=1000`)).records;
 }

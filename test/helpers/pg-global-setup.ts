@@ -16,15 +16,15 @@ import type { TestProject } from 'vitest/node';
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    /** Superuser URL of the test server, or '' when PostgreSQL is unavailable. */
-    pgAdminUrl: string;
+    /** Superuser URL of the test server, or '' when PostgreSQL is unavailable; absent when a vitest config runs without this setup. */
+    pgAdminUrl?: string;
   }
 }
 
 /** What this setup uses from scripts/postgres.mjs. */
 interface PostgresScript {
   ensurePostgresInstalled(): boolean;
-  startPostgres(dir: string): Promise<{ url: string; port: number; dir: string; stop(): void }>;
+  startPostgres(dir: string): Promise<{ url: string; port: number; dir: string; stop: () => void }>;
 }
 
 /** Signals that end a run without vitest's teardown. */

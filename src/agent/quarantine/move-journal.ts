@@ -59,10 +59,10 @@ export function readJournal(journalDir: string): JournalItem[] {
     if (!m) continue;
     const id = m[1]!;
     try {
-      const r = JSON.parse(readFileSync(join(journalDir, name), 'utf8')) as MoveRecord;
+      const r = JSON.parse(readFileSync(join(journalDir, name), 'utf8')) as Partial<MoveRecord>;
       if (r.format !== JOURNAL_FORMAT || r.id !== id || !ENTRY_ID_PATTERN.test(r.id) || typeof r.source !== 'string' || !Number.isSafeInteger(r.pid)) {
         items.push({ id, problem: 'not a valid move record' });
-      } else items.push({ id, record: r });
+      } else items.push({ id, record: r as MoveRecord });
     } catch (e) {
       items.push({ id, problem: (e as Error).message });
     }

@@ -125,7 +125,7 @@ export function recoverQuarantine(paths: StorePaths): RecoveryReport {
   // Aside entries whose move has no record any more, and the journal's own aside files of dead writers.
   for (const name of safeReaddir(paths.entries)) {
     const m = new RegExp(`^\\.([0-9a-f]{16})\\${ENTRY_EXTENSION}\\.tmp$`).exec(name);
-    if (m && !pending.has(m[1]!) && !exists(join(paths.journal, `${m[1]}.json`))) unlinkIfPresent(join(paths.entries, name));
+    if (m && !pending.has(m[1]!) && !exists(join(paths.journal, `${m[1]!}.json`))) unlinkIfPresent(join(paths.entries, name));
   }
   for (const name of safeReaddir(paths.journal)) {
     const m = /^\.[0-9a-f]{16}\.json\.(\d+)\.[0-9a-f]+\.tmp$/.exec(name);

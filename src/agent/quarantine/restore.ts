@@ -62,7 +62,6 @@ export function restoreEntry(paths: StorePaths, key: QuarantineKey, id: string, 
   } catch (e) {
     throw new QuarantineError('TARGET_INVALID', `cannot restore entry ${id} into ${dir}: ${describeSystemError(e)}`, id, { cause: e });
   }
-  let placed = false;
   let ownerRestored = false;
   try {
     try {
@@ -84,7 +83,6 @@ export function restoreEntry(paths: StorePaths, key: QuarantineKey, id: string, 
       if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new QuarantineError('TARGET_EXISTS', `cannot restore entry ${id}: ${target} exists (use --force to replace it, or --to PATH)`, id);
       throw new QuarantineError('TARGET_INVALID', `cannot restore entry ${id} to ${target}: ${describeSystemError(e)}`, id, { cause: e });
     }
-    placed = true;
   } finally {
     try {
       unlinkSync(aside);
@@ -92,7 +90,8 @@ export function restoreEntry(paths: StorePaths, key: QuarantineKey, id: string, 
       // renamed into place, or never written
     }
   }
-  if (placed) syncFolder(dir);
+  // Reached only once the file is in place: every failure above throws.
+  syncFolder(dir);
   if (!opts.keep) deleteEntry(paths, id);
   return { header, path: target, ownerRestored };
 }

@@ -116,10 +116,10 @@ export function accountRoutes(s: CloudServices): AnyRoute[] {
           label: plainText(200).trim().min(1).optional(),
           expires_in_days: z.number().int().min(0).max(3650).optional(),
         })
-        .refine((b) => (b.user_id === undefined) !== (b.endpoint_id === undefined), { message: 'give exactly one of user_id and endpoint_id', path: ['user_id'] }),
+        .refine((b) => (b.user_id === undefined) !== (b.endpoint_id === undefined), { error: 'give exactly one of user_id and endpoint_id', path: ['user_id'] }),
       handler: async ({ body, principal }) => {
         const subject = body.user_id !== undefined ? await getUser(s.store, body.user_id) : await getEndpoint(s.store, body.endpoint_id!);
-        if (!subject || !mayManage(principal, subject.tenant_id)) throw notFound(body.user_id !== undefined ? `user ${body.user_id}` : `endpoint ${body.endpoint_id}`);
+        if (!subject || !mayManage(principal, subject.tenant_id)) throw notFound(body.user_id !== undefined ? `user ${body.user_id}` : `endpoint ${body.endpoint_id!}`);
         if (subject.disabled_at) throw new HttpError(409, 'conflict', 'that account is disabled');
         const role = 'role' in subject ? subject.role : 'endpoint';
         const days = body.expires_in_days ?? s.config.tokenLifetimeDays;

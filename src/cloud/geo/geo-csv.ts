@@ -131,10 +131,16 @@ function geonameCountry(
   reportUnknown: boolean,
 ): string | null | undefined {
   if (id === '') return null;
-  if (!GEONAME_ID.test(id)) return ctx.problem(file, lineNo, 'BAD_GEONAME_ID', `invalid ${column} ${quoteInput(id)}`);
+  if (!GEONAME_ID.test(id)) {
+    ctx.problem(file, lineNo, 'BAD_GEONAME_ID', `invalid ${column} ${quoteInput(id)}`);
+    return undefined;
+  }
   const country = countries.get(id);
   if (country === undefined && !reportUnknown) return null;
-  if (country === undefined) return ctx.problem(file, lineNo, 'UNKNOWN_GEONAME_ID', `${column} ${id} is not in the locations file`);
+  if (country === undefined) {
+    ctx.problem(file, lineNo, 'UNKNOWN_GEONAME_ID', `${column} ${id} is not in the locations file`);
+    return undefined;
+  }
   return country;
 }
 
@@ -163,9 +169,8 @@ class ParseContext {
     this.problems = new ProblemCollector('INVALID_DATA', this.limits.maxProblems);
   }
 
-  problem(file: string, lineNo: number, code: GeoProblemCode, reason: string): undefined {
+  problem(file: string, lineNo: number, code: GeoProblemCode, reason: string): void {
     this.problems.add(file, lineNo, code, reason);
-    return undefined;
   }
 
   /** Non-blank records of a file, split into fields; over-long and badly quoted lines are reported. */
@@ -220,13 +225,15 @@ class ParseContext {
       return parseCidr(text);
     } catch (e) {
       if (!(e instanceof GeoError)) throw e;
-      return this.problem(file, lineNo, 'BAD_CIDR', e.message);
+      this.problem(file, lineNo, 'BAD_CIDR', e.message);
+      return undefined;
     }
   }
 
   country(file: string, lineNo: number, text: string): string | undefined {
     if (UPPER_COUNTRY.test(text)) return text;
     if (COUNTRY.test(text)) return text.toUpperCase();
-    return this.problem(file, lineNo, 'BAD_COUNTRY', `invalid country code ${quoteInput(text)}: expected ISO 3166-1 alpha-2 (two letters)`);
+    this.problem(file, lineNo, 'BAD_COUNTRY', `invalid country code ${quoteInput(text)}: expected ISO 3166-1 alpha-2 (two letters)`);
+    return undefined;
   }
 }

@@ -163,7 +163,7 @@ function parseIpv4(text: string): number {
 /** RFC 4291 2.2 text to eight 16-bit groups. */
 function parseIpv6(text: string): number[] {
   const gap = text.indexOf('::');
-  if (gap !== -1 && text.indexOf('::', gap + 1) !== -1) throw new Invalid('"::" may appear only once');
+  if (gap !== -1 && text.includes('::', gap + 1)) throw new Invalid('"::" may appear only once');
   const head = parseGroups(gap === -1 ? text : text.slice(0, gap), gap === -1);
   const tail = gap === -1 ? [] : parseGroups(text.slice(gap + 2), true);
   if (gap === -1) {

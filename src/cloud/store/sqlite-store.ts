@@ -82,11 +82,10 @@ class SqliteStore implements Store {
   }
 
   private now<T>(op: () => T): Promise<T> {
-    try {
-      return Promise.resolve(op());
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    // The executor runs op at once; what it throws becomes the rejection.
+    return new Promise<T>((resolve) => {
+      resolve(op());
+    });
   }
 
   transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
@@ -126,10 +125,10 @@ class SqliteStore implements Store {
     }
     this.pending++;
     const next = this.queue.then(op, op);
-    this.queue = next.then(
-      () => void this.pending--,
-      () => void this.pending--,
-    );
+    const settle = (): void => {
+      this.pending--;
+    };
+    this.queue = next.then(settle, settle);
     return next;
   }
 }

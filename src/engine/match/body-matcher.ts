@@ -212,6 +212,7 @@ export class BodyMatcher {
         const endRel = matchProgram(this.db.program, prog, this.buf, start, this.len);
         if (endRel >= 0) {
           this.segmentMatched(pattern, segs[seg * S.FIELDS + S.INDEX]!, abs, endRel + this.base);
+          // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- segmentMatched may set it, which the type checker cannot see
           if (this.stopped) return;
         }
       }

@@ -173,7 +173,7 @@ export function matchProgram(p: Uint8Array, pc: number, data: Uint8Array, pos: n
         break;
       }
       default:
-        throw new Error(`corrupt pattern program: opcode ${p[pc]} at ${pc}`);
+        throw new Error(`corrupt pattern program: opcode ${String(p[pc])} at ${pc}`);
     }
   }
 }

@@ -24,6 +24,7 @@ export class TextNormalizer {
     const out = this.out;
     let n = 0;
     let space = this.spaceWritten;
+    // eslint-disable-next-line @typescript-eslint/prefer-for-of -- an indexed loop over the bytes: the scan's hot path
     for (let i = 0; i < chunk.length; i++) {
       const c = chunk[i]!;
       const a = ACTION[c]!;

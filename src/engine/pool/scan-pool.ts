@@ -99,7 +99,7 @@ export class ScanPool {
     const slot: Slot = { worker, busy: null };
     worker.on('message', (m: FromWorker) => {
       const task = slot.busy;
-      if (task && task.id === m.id) {
+      if (task?.id === m.id) {
         slot.busy = null;
         task.resolve(m.outcome);
       }

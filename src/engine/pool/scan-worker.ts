@@ -10,7 +10,7 @@ const setup = workerData as WorkerSetup;
 const options = { allMatch: setup.allMatch, limits: setup.limits, ...(setup.alerts ? { alerts: setup.alerts } : {}) };
 let scanner: Promise<Scanner> = createScanner({ image: setup.image, ...options });
 
-parentPort!.on('message', async (m: ToWorker) => {
+async function answer(m: ToWorker): Promise<void> {
   if (m.kind === 'reload') {
     scanner = createScanner({ image: m.image, ...options });
     return;
@@ -23,4 +23,6 @@ parentPort!.on('message', async (m: ToWorker) => {
     reply = { id: m.id, outcome: { ok: false, code: err.code ?? 'EIO', message: err.message } };
   }
   parentPort!.postMessage(reply);
-});
+}
+
+parentPort!.on('message', (m: ToWorker) => void answer(m));

@@ -107,7 +107,7 @@ export function loadSourceBuffer(name: string, data: Uint8Array, sink: Signature
     if (e instanceof SignatureLineError && e.code.startsWith('W')) {
       // Counted by kind of reason, not by signature: quoted values and subsignature numbers dropped.
       skipped(e.message.replace(/^subsignature \d+: /, '').replace(/'[^']*'/g, "'…'"));
-      throw new SignatureLineError(e.code, `${e.message}; signature '${lineText.split(/[:;]/)[0]}' skipped`);
+      throw new SignatureLineError(e.code, `${e.message}; signature '${lineText.split(/[:;]/)[0]!}' skipped`);
     }
     throw e;
   };

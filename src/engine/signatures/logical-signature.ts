@@ -139,7 +139,7 @@ export function parseLogicalExpression(text: string, subsigCount: number): Logic
     if (++depthGuard > 512) fail('expression is too deeply nested');
     const ops = topOperators(s);
     if (ops.length > 0) return split(s, ops[0]!);
-    if (s[0] === '(') {
+    if (s.startsWith('(')) {
       let depth = 0;
       let close = -1;
       for (let k = 0; k < s.length && close < 0; k++) {

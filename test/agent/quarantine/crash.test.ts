@@ -16,7 +16,7 @@ import { VIGIL_ENTRY, vigilQ } from './cli-entry.js';
 const MARKER = 'VIGIL-CRASH-TEST-MARKER';
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
-const cleanups: Array<() => void> = [];
+const cleanups: (() => void)[] = [];
 afterEach(() => {
   for (const c of cleanups.splice(0)) c();
 });
@@ -60,7 +60,7 @@ function checkInvariant(s: Setup, settled: boolean): Map<string, 'origin' | 'qua
   for (const name of entries) {
     const id = name.slice(0, 16);
     const raw = readFileSync(join(paths.entries, name));
-    const origin = JSON.parse(raw.subarray(12, 12 + raw.readUInt32BE(8)).toString('utf8')).originalPath as string;
+    const origin = (JSON.parse(raw.subarray(12, 12 + raw.readUInt32BE(8)).toString('utf8')) as { originalPath: string }).originalPath;
     byOrigin.set(origin, [...(byOrigin.get(origin) ?? []), id]);
   }
   const where = new Map<string, 'origin' | 'quarantine'>();
@@ -122,7 +122,7 @@ describe('quarantine moves killed at every step', () => {
     }
     const list = vigilQ(['quarantine', 'list', '--json'], { env: s.env });
     expect(list.stderr).toMatch(/settled 1 quarantine move\(s\) interrupted by a crash \(1 completed, 0 rolled back\)/);
-    expect(JSON.parse(list.stdout).entries).toHaveLength(1);
+    expect((JSON.parse(list.stdout) as { entries: unknown[] }).entries).toHaveLength(1);
     expect([...checkInvariant(s, true).values()]).toEqual(['quarantine']);
   });
 });
@@ -156,7 +156,7 @@ describe('quarantine moves killed at random moments', () => {
       const r = await runAndKill(s, at);
       checkInvariant(s, false);
       const where = checkInvariant(s, true);
-      outcomes.push(`${at}ms:${r.signal ?? r.code}:${[...where.values()].filter((w) => w === 'quarantine').length}`);
+      outcomes.push(`${at}ms:${String(r.signal ?? r.code)}:${[...where.values()].filter((w) => w === 'quarantine').length}`);
     }
     // Not an assertion on timing: just shown when something fails.
     if (process.env.VIGIL_TEST_DEBUG) console.log(outcomes.join(" "));

@@ -19,7 +19,7 @@ function onlyGeoError<T>(fn: () => T): T | undefined {
 }
 
 function chars(alphabet: string, maxLength = 60): fc.Arbitrary<string> {
-  return fc.string({ unit: fc.constantFrom(...alphabet), maxLength });
+  return fc.string({ unit: fc.constantFrom(...Array.from(alphabet)), maxLength });
 }
 
 const anyText = fc.oneof(fc.string({ unit: 'binary', maxLength: 80 }), fc.string({ unit: 'grapheme', maxLength: 80 }));

@@ -18,9 +18,9 @@ const INSTANTS = ['2024-01-01T00:00:00Z', '2024-03-01T00:00:00Z', '2024-06-01T00
 
 const ruleInput = fc.record({
   jurisdiction: fc.constantFrom(...CODES),
-  applies_to: fc.constantFrom('location', 'person', 'either') as fc.Arbitrary<'location' | 'person' | 'either'>,
+  applies_to: fc.constantFrom('location', 'person', 'either'),
   action: fc.constantFrom(...POLICY_ACTIONS.slice(0, 3)),
-  effect: fc.constantFrom('allow', 'notice', 'deny') as fc.Arbitrary<'allow' | 'notice' | 'deny'>,
+  effect: fc.constantFrom('allow', 'notice', 'deny'),
   fromIndex: fc.nat({ max: INSTANTS.length - 2 }),
   length: fc.option(fc.integer({ min: 1, max: 2 }), { nil: undefined }),
   exempt: fc.boolean(),

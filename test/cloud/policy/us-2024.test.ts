@@ -26,11 +26,11 @@ const second = (d: Date, delta: number): Date => new Date(d.getTime() + delta * 
 
 /** The periods of the scenario, and the instants that probe them. */
 type Period = 'before July 20' | 'from July 20' | 'from September 29';
-const PROBES: Array<{ at: Date; period: Period }> = [
+const PROBES: { at: Date; period: Period }[] = [
   { at: second(JULY_20, -1), period: 'before July 20' },
-  { at: second(JULY_20, +1), period: 'from July 20' },
+  { at: second(JULY_20, 1), period: 'from July 20' },
   { at: second(SEPTEMBER_29, -1), period: 'from July 20' },
-  { at: second(SEPTEMBER_29, +1), period: 'from September 29' },
+  { at: second(SEPTEMBER_29, 1), period: 'from September 29' },
 ];
 
 /** What the scenario states for anyone the US rules reach (US person anywhere, anyone in the US). */
@@ -60,7 +60,7 @@ const GERMANY: Record<PolicyAction, PolicyEffect> = {
   'intel.feed': 'allow',
 };
 
-const SUBJECTS: Array<{ name: string; subject: PolicySubject; expected: (a: PolicyAction, p: Period) => PolicyEffect; decidedBy: 'location' | 'person' }> = [
+const SUBJECTS: { name: string; subject: PolicySubject; expected: (a: PolicyAction, p: Period) => PolicyEffect; decidedBy: 'location' | 'person' }[] = [
   { name: 'US customer in the US', subject: { person: 'US', location: 'US' }, expected: (a, p) => US_REACHED[a][p], decidedBy: 'location' },
   { name: 'US person abroad', subject: { person: 'US', location: 'FR' }, expected: (a, p) => US_REACHED[a][p], decidedBy: 'person' },
   { name: 'German customer', subject: { person: 'DE', location: 'DE' }, expected: (a) => GERMANY[a], decidedBy: 'location' },
@@ -88,7 +88,7 @@ describe('reference scenario us-2024', () => {
   });
 
   it('decides intel.feed in the US by the explicit exemption rule, not by default', () => {
-    const d = decide(rules, { person: 'US', location: 'US' }, 'intel.feed', second(SEPTEMBER_29, +1));
+    const d = decide(rules, { person: 'US', location: 'US' }, 'intel.feed', second(SEPTEMBER_29, 1));
     expect(d).toMatchObject({ decision: 'allow', jurisdiction: 'US' });
     expect(d.rule).not.toBeNull();
   });

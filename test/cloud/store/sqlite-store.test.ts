@@ -44,7 +44,7 @@ describe('SQLite store queue', () => {
     const ops: Promise<unknown>[] = [];
     for (let i = 0; i < 50; i++) {
       ops.push(i % 10 === 3 ? store.transaction((q) => q.run('INSERT INTO t (n) VALUES (?)', [i])) : store.run('INSERT INTO t (n) VALUES (?)', [i]));
-      ops[i]!.then(() => order.push(i));
+      void ops[i]!.then(() => order.push(i));
     }
     await Promise.all(ops);
     const rows = await store.all<{ n: number }>('SELECT n FROM t ORDER BY rowid');
