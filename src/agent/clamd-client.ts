@@ -194,6 +194,6 @@ export function readScanReply(reply: string): RemoteScanResult {
   const found = /^stream: (.+) FOUND$/.exec(text);
   if (found) return { verdict: 'infected', signature: found[1]!, reply };
   if (/size limit exceeded/i.test(text)) throw new ClamdError('SIZE_LIMIT', `the daemon refused the stream: ${text}`);
-  if (/ ERROR$/.test(text)) throw new ClamdError('SERVER_ERROR', `the daemon could not scan the stream: ${text}`);
+  if (text.endsWith(' ERROR')) throw new ClamdError('SERVER_ERROR', `the daemon could not scan the stream: ${text}`);
   throw new ClamdError('PROTOCOL', `not an answer to INSTREAM: ${JSON.stringify(text.slice(0, 200))}`);
 }

@@ -150,7 +150,7 @@ export function reportLicenseError(e: unknown, action: LicenseAction, json: bool
     default:
       // BAD_SERVER_URL, VENDOR_KEY, STATE_IO, MACHINE, BAD_RESPONSE, INVALID_REQUEST, SERVER_ERROR
       code = EXIT_LICENSE_ERROR;
-      lines = [`ERROR: ${e.message}${s && s.retryAfterSeconds !== undefined ? `; try again in ${waitWords(s.retryAfterSeconds)}` : ''}.`];
+      lines = [`ERROR: ${e.message}${s?.retryAfterSeconds !== undefined ? `; try again in ${waitWords(s.retryAfterSeconds)}` : ''}.`];
       for (const d of s?.details ?? []) lines.push(`  ${d.path}: ${d.message}`);
   }
   const afterwards = e.code === 'INVALID_KEY' || e.code === 'NOT_ACTIVATED' || e.code === 'WRONG_MACHINE' ? '' : AFTERWARDS[action];

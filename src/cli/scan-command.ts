@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import type { Command } from 'commander';
 import { MultiBar, Presets, type SingleBar } from 'cli-progress';
 import { agentDirPath, CLOUD_DETECTION_NAME, DEFAULT_CLOUD_TIMEOUT_MS, LOOKUP_MAX_PREFIXES, ScanJob, startScanNetwork, wantsPool, type ScanJobEvent, type ScanNetwork, type ScanSettings, type WalkEvent } from '../agent/index.js';
-import { defaultWorkerCount, formatProblem, openDatabase, type ScanResult } from '../engine/index.js';
+import { defaultWorkerCount, formatProblem, openDatabase } from '../engine/index.js';
 import { EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND, reportError, UsageError } from './exit-codes.js';
 import { ScanReport } from './scan-report.js';
 import { addCacheOptions, addMatchOptions, cacheSetting, collect, formatQuarantined, openQuarantineForScan, parseScanSettings, reportSettings, type ScanOptionFlags } from './scan-options.js';
@@ -90,7 +90,7 @@ async function runScan(paths: string[], flags: ScanFlags): Promise<number> {
   if (typeof quarantine === 'number') return quarantine;
   let quarantined = 0;
 
-  const showProgress = flags.progress && process.stderr.isTTY === true && !flags.json;
+  const showProgress = flags.progress && process.stderr.isTTY && !flags.json;
   let multibar: MultiBar | null = null;
   let bar: SingleBar | null = null;
   const write = (line: string) => {
@@ -164,7 +164,7 @@ async function runScan(paths: string[], flags: ScanFlags): Promise<number> {
         const outcome = ev.outcome;
         if (outcome.ok) {
           if (!network?.add(ev.path, outcome.result)) {
-            report.result(ev.path, outcome.result as ScanResult);
+            report.result(ev.path, outcome.result);
             if (outcome.result.infected) quarantineFile(ev.path, outcome.result.findings.map((x) => x.signature));
           }
           if (network && network.pending >= LOOKUP_MAX_PREFIXES) await reportCloud();

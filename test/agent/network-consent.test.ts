@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { consentPath, disableNetwork, enableNetwork, NetworkError, networkStatus, openNetworkStore, readConsent } from '../../src/agent/network/index.js';
 import { activatedAgent, ACTIVATION_ID, DENY_DECISION, sampleEvent, startFakeCloud, type FakeCloud } from './network-fake-cloud.js';
 
-const cleanups: Array<() => unknown> = [];
+const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });

@@ -11,7 +11,7 @@ import { ACTIVATION_ID, CONSENT, SECRET, sampleEvent, startFakeCloud, type FakeC
 
 const DIST_AGENT_NETWORK = resolve(__dirname, '../../dist/agent/network/index.js');
 
-const cleanups: Array<() => unknown> = [];
+const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
@@ -60,7 +60,7 @@ function child(body: string, onLine: (line: string) => void): { proc: ChildProce
   const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
   cleanups.push(() => {
     if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
-    if (stderr && !/SIGKILL/.test(stderr)) process.stderr.write(stderr);
+    if (stderr && !stderr.includes('SIGKILL')) process.stderr.write(stderr);
   });
   return { proc, exited };
 }

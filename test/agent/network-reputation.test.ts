@@ -9,7 +9,7 @@ import { lookUpReputation, NetworkClient, openNetworkStore, PREFIX_HEX_CHARS, pr
 import { tempDir } from '../helpers/cli.js';
 import { ACTIVATION_ID, SECRET, startFakeCloud, type FakeCloud } from './network-fake-cloud.js';
 
-const cleanups: Array<() => unknown> = [];
+const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });

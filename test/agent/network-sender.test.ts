@@ -7,7 +7,7 @@ import { BACKOFF_CAP_MS, backoffDelay, NetworkClient, openNetworkStore, readCons
 import { tempDir } from '../helpers/cli.js';
 import { ACTIVATION_ID, CONSENT, DENY_DECISION, SECRET, sampleEvent, startFakeCloud, type FakeCloud } from './network-fake-cloud.js';
 
-const cleanups: Array<() => unknown> = [];
+const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });

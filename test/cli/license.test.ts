@@ -14,7 +14,7 @@ import { auditKinds, startLicenseCloud, type LicenseCloud } from '../helpers/lic
 const DAY_MS = 86_400_000;
 const SCENARIO = JSON.parse(readFileSync(join(__dirname, '../../examples/policy/us-2024.json'), 'utf8'));
 
-const dirs: Array<{ cleanup(): void }> = [];
+const dirs: { cleanup(): void }[] = [];
 afterEach(() => {
   for (const d of dirs.splice(0)) d.cleanup();
 });

@@ -16,7 +16,7 @@ import { startLicenseCloud, type LicenseCloud } from '../helpers/license-cloud.j
 const SCENARIO = JSON.parse(readFileSync(join(__dirname, '../../examples/policy/us-2024.json'), 'utf8'));
 const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
 
-const cleanups: Array<() => unknown> = [];
+const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
@@ -39,7 +39,7 @@ type ProxyMode = 'ok' | 'reset' | 'hang' | 'lose-ack';
 interface Proxy {
   url: string;
   /** Requests to /v1/network, with their bodies. */
-  requests: Array<{ method: string; path: string; raw: string; status?: number }>;
+  requests: { method: string; path: string; raw: string; status?: number }[];
   mode: ProxyMode;
   /** Modes for the next requests to /v1/network/events, one each; then `mode`. */
   eventModes: ProxyMode[];
@@ -128,7 +128,7 @@ async function activatedMachine(c: LicenseCloud, proxy: Proxy): Promise<Machine>
   };
 }
 
-async function cloudEvents(c: LicenseCloud): Promise<Array<{ sha256: string; n: number }>> {
+async function cloudEvents(c: LicenseCloud): Promise<{ sha256: string; n: number }[]> {
   return (await c.cloud.store.all<{ sha256: string; n: number }>('SELECT sha256, COUNT(*) AS n FROM network_events GROUP BY sha256')).map((r) => ({ sha256: r.sha256, n: Number(r.n) }));
 }
 
@@ -167,7 +167,7 @@ describe('vigil network', () => {
     expect(JSON.parse(lookup!.raw)).toEqual({ prefixes: [sha256('nothing to see here\n').slice(0, 8)] });
     const [events] = network(proxy, '/v1/network/events');
     expect(events!.status).toBe(200);
-    const body = JSON.parse(events!.raw) as { batch_id: string; events: Array<Record<string, unknown>> };
+    const body = JSON.parse(events!.raw) as { batch_id: string; events: Record<string, unknown>[] };
     expect(body.events).toEqual([
       { kind: 'detection', sha256: sha256(EICAR), size: EICAR.length, file_type: 'text', detection: 'Win.Test.EICAR_HDB-1', engine: expect.any(String), database: expect.stringMatching(/^sha256:[0-9a-f]{16}$/), seen_at: expect.any(String) },
     ]);
@@ -369,7 +369,7 @@ describe('vigil network', () => {
     expect(scan).toMatchObject({ code: 0, stderr: '' });
     expect(scan.stdout.trim().split('\n').sort()).toEqual([`${known}: OK`, `${pe}: OK`, `${text}: OK`, `${elf}: OK`].sort());
     const [events] = network(proxy, '/v1/network/events');
-    const sent = (JSON.parse(events!.raw) as { events: Array<Record<string, unknown>> }).events;
+    const sent = (JSON.parse(events!.raw) as { events: Record<string, unknown>[] }).events;
     expect(sent.map((e) => [e['kind'], e['file_type'], e['sha256'], e['detection']]).sort()).toEqual(
       [
         ['unknown-executable', 'elf', sha256(readFileSync(elf)), null],

@@ -85,7 +85,7 @@ describe('vigil update (CLI)', () => {
     for (const name of readdirSync(join(repo, 'targets'))) if (name.endsWith('.vigildelta')) rmSync(join(repo, 'targets', name)); // the full image, downloaded slowly
     const image = readFileSync(join(repo, 'targets', `${sha2}.vigil-2.vigildb`));
 
-    type Point = { what: string; at: (event: string, sent: number) => boolean; delayMs: number };
+    interface Point { what: string; at: (event: string, sent: number) => boolean; delayMs: number }
     let onEvent: (event: string, sent: number) => void = () => undefined;
     const server = await serveRepo(repo, '/v1/updates', (path, res) => {
       onEvent(path, 0);

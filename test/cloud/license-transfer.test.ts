@@ -44,7 +44,7 @@ describeStores('licence transfer', (kind) => {
 
     const giverView = JSON.stringify((await cloud.request('GET', '/v1/transfers', { token: acme.adminToken })).json());
     expect(giverView).not.toContain('Globex');
-    const receiverView = (await cloud.request('GET', '/v1/transfers', { token: globex.adminToken })).json().offers as Array<Record<string, unknown>>;
+    const receiverView = (await cloud.request('GET', '/v1/transfers', { token: globex.adminToken })).json().offers as Record<string, unknown>[];
     expect(receiverView.map((o) => o.status).sort()).toEqual(['pending', 'superseded']);
     expect(receiverView.find((o) => o.id === real.id)).toMatchObject({ id: real.id, status: 'pending', from_tenant_name: 'Acme', to_tenant_name: 'Globex Secret Name', license: { product: 'Vigil Endpoint', seats: 1 } });
     const auditSoFar = await cloud.request('GET', '/v1/audit/records?limit=1000', { token: acme.adminToken });
@@ -61,7 +61,7 @@ describeStores('licence transfer', (kind) => {
     expect(await owner()).toBe(globex.tenantId);
     expect(await moves()).toEqual([{ to_tenant: globex.tenantId }]);
     // After acceptance the giver may know who has it.
-    const after = ((await cloud.request('GET', '/v1/transfers', { token: acme.adminToken })).json().offers as Array<{ id: string }>).find((o) => o.id === real.id);
+    const after = ((await cloud.request('GET', '/v1/transfers', { token: acme.adminToken })).json().offers as { id: string }[]).find((o) => o.id === real.id);
     expect(after).toMatchObject({ status: 'accepted', to_tenant_name: 'Globex Secret Name' });
     const kinds = ((await cloud.request('GET', '/v1/audit/records?limit=1000')).json() as { records: { kind: string }[] }).records.map((r) => r.kind);
     expect(kinds).toEqual(expect.arrayContaining(['license.transfer.offer', 'license.transfer.out', 'license.transfer.in']));
@@ -87,7 +87,7 @@ describeStores('licence transfer', (kind) => {
     const late = await step('accept', third.id, globex.adminToken);
     expect(late.statusCode).toBe(409);
     expect(late.json().error.message).toContain('expired');
-    const listed = (await cloud.request('GET', '/v1/transfers', { token: globex.adminToken })).json().offers as Array<{ id: string; status: string }>;
+    const listed = (await cloud.request('GET', '/v1/transfers', { token: globex.adminToken })).json().offers as { id: string; status: string }[];
     expect(listed.find((o) => o.id === third.id)!.status).toBe('expired');
     expect(await owner()).toBe(acme.tenantId);
   });
@@ -104,7 +104,7 @@ describeStores('licence transfer', (kind) => {
     const back = (await offer(acme.tenantId, globex.adminToken)).json().offer as { id: string };
     const race = await Promise.all([step('accept', back.id, acme.adminToken), step('cancel', back.id, globex.adminToken)]);
     expect(race.map((a) => a.statusCode).sort()).toEqual([200, 409]);
-    expect(await owner()).toBe(race[0]!.statusCode === 200 ? acme.tenantId : globex.tenantId);
+    expect(await owner()).toBe(race[0].statusCode === 200 ? acme.tenantId : globex.tenantId);
   });
 
   it('moves a licence once when its holder offers it twice at once and both receivers accept at once', async () => {

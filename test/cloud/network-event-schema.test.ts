@@ -32,7 +32,7 @@ function expectAgreement(value: unknown, label: string): void {
 
 describe('network event schema and protocol', () => {
   it('agree on the documented cases', () => {
-    const cases: Array<[string, unknown]> = [
+    const cases: [string, unknown][] = [
       ['ok', OK],
       ['unknown executable', { ...OK, kind: 'unknown-executable', detection: null }],
       ['offset time', { ...OK, seen_at: '2024-06-01T12:00:00+02:00' }],
@@ -51,7 +51,7 @@ describe('network event schema and protocol', () => {
       ['unknown field', { ...OK, path: 'C:\\x' }],
       ['empty file type', { ...OK, file_type: '' }],
       ['empty engine', { ...OK, engine: '' }],
-      ...Object.entries(EVENT_TEXT_LIMITS).flatMap(([field, { max }]): Array<[string, unknown]> => [
+      ...Object.entries(EVENT_TEXT_LIMITS).flatMap(([field, { max }]): [string, unknown][] => [
         [`${field} at its limit`, { ...OK, [field]: 'x'.repeat(max) }],
         [`${field} past its limit`, { ...OK, [field]: 'x'.repeat(max + 1) }],
       ]),

@@ -77,7 +77,7 @@ describe.skipIf(!HAVE_CLAMD && !IN_CI)('clamdscan against vigil daemon and clamd
     writeFileSync(clamdConf, `TCPSocket ${clamdPort}\nTCPAddr 127.0.0.1\n`);
     writeFileSync(vigilConf, `TCPSocket ${vigilPort}\nTCPAddr 127.0.0.1\n`);
     writeFileSync(vigilLocalConf, `LocalSocket ${fx.root}/vigil.sock\n`);
-    clamd = spawn(CLAMD!, [`--config-file=${join(fx.root, 'clamd.conf')}`], { stdio: 'ignore' });
+    clamd = spawn(CLAMD, [`--config-file=${join(fx.root, 'clamd.conf')}`], { stdio: 'ignore' });
     vigil = spawn(process.execPath, [CLI, 'daemon', '--config-file', join(fx.root, 'vigil.conf'), '--no-cache'], { stdio: ['ignore', 'ignore', 'pipe'] });
     let vigilStderr = '';
     vigil.stderr!.on('data', (b: Buffer) => (vigilStderr += b.toString()));
@@ -136,7 +136,7 @@ describe.skipIf(!existsSync(CLI) && !IN_CI)('the vigil daemon process (built CLI
     writeFileSync(conf, `LocalSocket ${sock}\nDatabaseDirectory ${fx.db}\nLogFile ${log}\nPidFile ${fx.root}/d.pid\nUser clamav\nForeground yes\n`);
     const proc = spawn(process.execPath, [CLI, 'daemon', '-c', conf, '--no-cache'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
-    proc.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
+    proc.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
     try {
       await waitForPong({ path: sock }, 'vigil daemon', proc);
       expect(stderr).toContain(`${conf}:5: warning: User is not supported by Vigil and has no effect`);

@@ -12,7 +12,7 @@ function collecting(maxLength: number) {
   const scan = async (feed: PassThrough): Promise<ScanResult> => {
     for await (const c of feed) fed = Buffer.concat([fed, c as Buffer]);
     const infected = fed.includes('BAD');
-    return { verdict: infected ? 'infected' : 'clean', infected, findings: infected ? [{ signature: 'Test.Bad', kind: 'body', path: 'stream' }] : [], size: fed.length, bytesScanned: fed.length, fileType: 'unknown', allowListed: false } as ScanResult;
+    return { verdict: infected ? 'infected' : 'clean', infected, findings: infected ? [{ signature: 'Test.Bad', kind: 'body', path: 'stream' }] : [], size: fed.length, bytesScanned: fed.length, fileType: 'unknown', allowListed: false };
   };
   let doneCalls = 0;
   const reader = new InstreamReader(scan, maxLength, (l) => replies.push(l), () => doneCalls++);

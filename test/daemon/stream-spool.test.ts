@@ -21,6 +21,7 @@ describe('INSTREAM spooling', () => {
   let client: ClamdClient;
   const before = new Set<string>();
   beforeAll(async () => {
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- widened so that TypeScript types the built module as its source
     const { ClamdDaemon, DaemonLog, defaultSettings } = (await import('../../dist/agent/daemon/index.js' as string)) as typeof import('../../src/agent/daemon/index.js');
     fx = makeFixture();
     const settings = { ...defaultSettings(), tcpPort: 0, databases: [fx.db], cacheDir: false as const, maxThreads: 2 };

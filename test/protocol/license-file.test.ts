@@ -101,7 +101,7 @@ describe('signLicenseFile', () => {
     for (const [change, field] of cases) {
       let err: unknown;
       try {
-        signLicenseFile({ ...payload(), ...change } as LicensePayload, vendor);
+        signLicenseFile({ ...payload(), ...change }, vendor);
       } catch (e) {
         err = e;
       }

@@ -44,7 +44,7 @@ describe('license payload format', () => {
   });
 
   it('names the field of each refusal', () => {
-    const cases: Array<[unknown, string]> = [
+    const cases: [unknown, string][] = [
       [null, ''],
       [{ ...FILE, extra: 1 }, 'extra'],
       [{ ...FILE, format: 'vigil-license-v2' }, 'format'],

@@ -34,7 +34,7 @@ describe('update log entries', () => {
 
   it('refuses bytes that are not canonical UTF-8 JSON of an object', () => {
     const text = formatLogEntry(RELEASE);
-    const cases: Array<[Uint8Array, RegExp]> = [
+    const cases: [Uint8Array, RegExp][] = [
       [new Uint8Array([0xff, 0xfe]), /not UTF-8 JSON/],
       [bytes(text.slice(0, -1)), /not UTF-8 JSON/], // truncated
       [bytes(''), /not UTF-8 JSON/],
@@ -54,7 +54,7 @@ describe('update log entries', () => {
 
   it('refuses a missing, extra or out-of-range member, naming it', () => {
     const release = (patch: Record<string, unknown>) => bytes(canonicalJson({ ...RELEASE, ...patch }));
-    const cases: Array<[Uint8Array, string, string]> = [
+    const cases: [Uint8Array, string, string][] = [
       [bytes(`{"image":{"length":1234,"sha256":"${SHA}"},"kind":"release","release":7}`), 'MISSING_FIELD', 'targets_version'],
       [bytes(`{"image":{"length":1234,"sha256":"${SHA}"},"kind":"release","path":"/etc","release":7,"targets_version":9}`), 'UNKNOWN_FIELD', 'path'],
       [bytes(`{"image":{"length":1234},"kind":"release","release":7,"targets_version":9}`), 'MISSING_FIELD', 'image.sha256'],

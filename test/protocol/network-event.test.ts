@@ -31,7 +31,7 @@ describe('network event', () => {
   });
 
   it('refuses malformed and hostile events, naming the field', () => {
-    const cases: Array<[unknown, string, string]> = [
+    const cases: [unknown, string, string][] = [
       [null, 'MALFORMED', 'event'],
       [[OK], 'MALFORMED', 'event'],
       ['{}', 'MALFORMED', 'event'],

@@ -50,7 +50,7 @@ describe('policy decision on the wire', () => {
   });
 
   it("puts every text through the reader's cleaning, with a length per member", () => {
-    const seen: Array<number | undefined> = [];
+    const seen: (number | undefined)[] = [];
     const clean: WireText = (value, max) => {
       seen.push(max);
       return typeof value === 'string' ? value.toUpperCase() : undefined;

@@ -36,7 +36,7 @@ describe('release targets', () => {
   });
 
   it('refuses a missing or malformed marking, naming the field', () => {
-    const cases: Array<[unknown, string, string]> = [
+    const cases: [unknown, string, string][] = [
       [undefined, 'MISSING_FIELD', 'custom.vigil'],
       [null, 'MISSING_FIELD', 'custom.vigil'],
       [{}, 'MISSING_FIELD', 'custom.vigil'],

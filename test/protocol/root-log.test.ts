@@ -26,7 +26,7 @@ describe('root log field', () => {
   });
 
   it('refuses a missing, mistyped or oversized field, naming it', () => {
-    const cases: Array<[unknown, string, string]> = [
+    const cases: [unknown, string, string][] = [
       [undefined, 'MISSING_FIELD', 'x-vigil-log'],
       [null, 'MALFORMED', 'x-vigil-log'],
       ['example.com/log', 'MALFORMED', 'x-vigil-log'],

@@ -8,7 +8,7 @@
 import type { CommandMode, CommandName } from './clamd-command.js';
 import { REPLY } from './clamd-reply.js';
 import type { ConnectionHost } from './connection-host.js';
-import { scanPath, type PathCommand } from './path-scan.js';
+import { scanPath } from './path-scan.js';
 
 /** What a command needs from the connection it came on. */
 export interface CommandContext {
@@ -55,7 +55,7 @@ export function runCommand(name: CommandName, path: string | null, mode: Command
     case 'MULTISCAN':
     case 'ALLMATCHSCAN':
       host.log.verbose(`${ctx.peer()}: ${name} ${path ?? ''} (${mode})`);
-      void scanPath(name as PathCommand, path ?? '', {
+      void scanPath(name, path ?? '', {
         followDirectorySymlinks: s.followDirectorySymlinks,
         followFileSymlinks: s.followFileSymlinks,
         excludePaths: s.excludePaths,

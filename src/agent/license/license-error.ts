@@ -39,7 +39,7 @@ export interface ServerRefusal {
   /** The server's own code, e.g. `no_free_seat`. */
   code: string;
   message: string;
-  details: Array<{ path: string; message: string }>;
+  details: { path: string; message: string }[];
   /** policy_denied: the decision that stopped the request. */
   decision?: PolicyDecision;
   /** license_unusable: why, e.g. `license_revoked`, `deactivated`. */

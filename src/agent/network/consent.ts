@@ -117,7 +117,7 @@ function checkConsent(value: unknown, file: string): ConsentRecord {
   return {
     format: CONSENT_FORMAT,
     enabled: v['enabled'],
-    categories: [...new Set(cats as ConsentCategory[])],
+    categories: [...new Set(cats)],
     given_at: (v['given_at'] ?? null) as string | null,
     cloud_recorded_at: (v['cloud_recorded_at'] ?? null) as string | null,
     withdrawn_at: (v['withdrawn_at'] ?? null) as string | null,

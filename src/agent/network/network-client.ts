@@ -49,7 +49,7 @@ export interface KnownHash {
 
 export interface LookupAnswer {
   cache_seconds: number;
-  results: Array<{ prefix: string; hashes: KnownHash[] }>;
+  results: { prefix: string; hashes: KnownHash[] }[];
 }
 
 /** Per call: a deadline shorter than the client's timeout (a scan's look-up budget). */

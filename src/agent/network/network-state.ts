@@ -41,7 +41,7 @@ export interface Backoff {
   next_attempt_at: string;
 }
 
-type Keys = {
+interface Keys {
   collect_stop: NetworkStop;
   lookup_stop: NetworkStop;
   last_send: LastSend;
@@ -51,7 +51,7 @@ type Keys = {
   lookup_not_before: string;
   /** The queue's bound, when the user set one (`vigil network enable --max-queue N`). */
   max_events: number;
-};
+}
 
 export class NetworkState {
   constructor(private readonly db: Database.Database) {}

@@ -139,7 +139,7 @@ export class ScanNetwork {
   private databaseId: string | undefined;
   private cloudFailed = false;
   private hashing = 0;
-  private readonly waiting: Array<() => void> = [];
+  private readonly waiting: (() => void)[] = [];
   private readonly summary: ScanNetworkSummary = { looked_up: 0, cloud_detections: 0, queued: 0, dropped: 0, notices: [] };
 
   constructor(

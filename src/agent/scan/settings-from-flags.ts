@@ -4,7 +4,7 @@
  * clamd.conf said). A flag not given leaves the base as it is.
  */
 import { cliEntries, type CommandName } from './scan-setting-table.js';
-import { defaultScanSettings, type ScanSettings, type SymlinkLevel } from './scan-settings.js';
+import { defaultScanSettings, type ScanSettings } from './scan-settings.js';
 import { longFlagName, readCountSetting, readSize, zeroNotAllowed } from './setting-values.js';
 
 /** Makes the error a wrong flag is reported with (the CLI passes its UsageError). */
@@ -49,7 +49,7 @@ export function scanSettingsFromFlags(flags: Readonly<Record<string, unknown>>, 
       case 'symlink-level': {
         const v = String(given);
         if (v !== '0' && v !== '1' && v !== '2') throw invalid(`${option}: expected 0, 1 or 2, got '${v}'`);
-        put[e.setting] = Number(v) as SymlinkLevel;
+        put[e.setting] = Number(v);
         break;
       }
     }

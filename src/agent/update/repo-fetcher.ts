@@ -176,5 +176,5 @@ async function openFile(url: string): Promise<ByteStream> {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') throw new DownloadHTTPError(`${path} does not exist`, 404);
     throw new UpdateClientError('FETCH_FAILED', `cannot read ${path}: ${(e as Error).message}`, { cause: e });
   }
-  return Readable.toWeb(createReadStream(path)) as unknown as ByteStream;
+  return Readable.toWeb(createReadStream(path));
 }

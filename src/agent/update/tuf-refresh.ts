@@ -86,8 +86,8 @@ function classify(e: unknown, fetcher: RepoFetcher): UpdateClientError {
   if (fetcher.policyRefusal) return fetcher.policyRefusal;
   if (e instanceof UpdateClientError) return e;
   const message = (e as Error)?.message ?? String(e);
-  if (e instanceof ExpiredMetadataError || /is expired/.test(message)) return new UpdateClientError('EXPIRED', `the repository's metadata has expired (${message}): it is not being kept up to date, or someone is replaying an old copy`, { cause: e });
-  if (e instanceof BadVersionError && /less than current/.test(message)) return new UpdateClientError('ROLLBACK', `the repository offers older metadata than this agent already trusts (${message})`, { cause: e });
+  if (e instanceof ExpiredMetadataError || message.includes('is expired')) return new UpdateClientError('EXPIRED', `the repository's metadata has expired (${message}): it is not being kept up to date, or someone is replaying an old copy`, { cause: e });
+  if (e instanceof BadVersionError && message.includes('less than current')) return new UpdateClientError('ROLLBACK', `the repository offers older metadata than this agent already trusts (${message})`, { cause: e });
   if (fetcher.lastFailure && !(e instanceof DownloadLengthMismatchError) && !/length|hash|signature|threshold/i.test(message)) return fetcher.lastFailure;
   if (e instanceof DownloadHTTPError) return new UpdateClientError('FETCH_FAILED', `the repository is missing a file: ${message}`, { cause: e });
   return new UpdateClientError('METADATA_REFUSED', `the repository's metadata does not verify: ${message}`, { cause: e });

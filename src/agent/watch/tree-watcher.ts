@@ -114,7 +114,7 @@ export class TreeWatcher {
         w.close();
         if (st.watcher === w) st.watcher = null;
         if (this.closed || this.folders.get(dir) !== st) return;
-        this.opts.onWarning(`watch of ${dir} failed (${(e as Error).message}); watching it again and rescanning it`);
+        this.opts.onWarning(`watch of ${dir} failed (${e.message}); watching it again and rescanning it`);
         this.watchFolder(dir, st);
         this.touch(dir);
       });

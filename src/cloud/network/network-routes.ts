@@ -39,7 +39,7 @@ function rateLimited(what: string, retryAfterSeconds: number): HttpError {
 }
 
 /** 403 for events of categories this machine has not consented to share; nothing is stored. */
-function consentRequired(missing: ReadonlyArray<{ i: number; category: string }>): HttpError {
+function consentRequired(missing: readonly { i: number; category: string }[]): HttpError {
   const categories = [...new Set(missing.map((m) => m.category))];
   const details = categories.map((c) => ({ path: `body.events.${missing.find((m) => m.category === c)!.i}.kind`, message: `no consent to share ${c}` }));
   return new HttpError(403, 'consent_required', `this machine has not consented to share ${categories.join(' and ')}; nothing was stored`, details, {}, { categories });

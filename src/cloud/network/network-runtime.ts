@@ -35,7 +35,7 @@ export class NetworkRuntime {
   /** The network caller, or 403 `not_entitled` when the caller is no activation of a license with the `network` entitlement. */
   async callerOf(principal: Principal): Promise<NetworkCaller> {
     const activation = principal.activation;
-    if (!activation || !activation.entitlements.includes('network')) {
+    if (!activation?.entitlements.includes('network')) {
       throw new HttpError(403, 'not_entitled', activation ? 'this license does not include the security network (entitlement "network")' : 'the security network is for activated machines: authenticate with Authorization: Activation <id>.<secret>');
     }
     return this.activations.callerOf(principal);

@@ -12,7 +12,7 @@ export type PolicyErrorCode =
   | 'INVALID_ZONE' // not an IANA time zone known to this runtime's Intl
   | 'INVALID_SUBJECT'; // a jurisdiction code that is not ISO 3166-1 alpha-2 or 3166-2 shaped
 
-export type FieldPath = Array<string | number>;
+export type FieldPath = (string | number)[];
 
 export interface PolicyIssue {
   /** Field path from the root of the input, e.g. `['rules', 2, 'until']`; `[]` for the whole input. */

@@ -83,7 +83,7 @@ export function* walkTimeline(rules: readonly PolicyRule[], query: TimelineQuery
 
   // Rank each action's matching rules once; gather their starts and ends.
   const starts: Start[] = [];
-  const ends: Array<{ atMs: number; action: number }> = [];
+  const ends: { atMs: number; action: number }[] = [];
   const byAction = new Map<PolicyAction, PolicyRule[]>(actions.map((a) => [a, []]));
   for (const rule of rules) byAction.get(rule.action)?.push(rule);
   actions.forEach((action, index) => {

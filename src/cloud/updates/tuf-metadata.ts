@@ -76,14 +76,14 @@ export function buildTargets(version: number, targets: readonly TargetEntry[], e
 
 /** TUF 4.5: the snapshot names the version of targets.json (the only targets role here). */
 export function buildSnapshot(version: number, targetsVersion: number, expires: string): Metadata<Snapshot> {
-  return Metadata.fromJSON(MetadataKind.Snapshot, { signed: { ...signedCommon('snapshot', version, expires), meta: { 'targets.json': { version: targetsVersion } } } as never, signatures: [] });
+  return Metadata.fromJSON(MetadataKind.Snapshot, { signed: { ...signedCommon('snapshot', version, expires), meta: { 'targets.json': { version: targetsVersion } } }, signatures: [] });
 }
 
 /** TUF 4.6: the timestamp names the snapshot's version, length and hash. */
 export function buildTimestamp(version: number, snapshot: SignedDocument<Snapshot>, expires: string): Metadata<Timestamp> {
   const bytes = Buffer.from(snapshot.text, 'utf8');
   const meta = { version: snapshot.metadata.signed.version, length: bytes.length, hashes: { sha256: createHash('sha256').update(bytes).digest('hex') } };
-  return Metadata.fromJSON(MetadataKind.Timestamp, { signed: { ...signedCommon('timestamp', version, expires), meta: { 'snapshot.json': meta } } as never, signatures: [] });
+  return Metadata.fromJSON(MetadataKind.Timestamp, { signed: { ...signedCommon('timestamp', version, expires), meta: { 'snapshot.json': meta } }, signatures: [] });
 }
 
 /** Signs with every key given and checks that `by` (each root given) accepts the result for `role`. */
@@ -91,7 +91,7 @@ export function signDocument<T extends Root | Targets | Snapshot | Timestamp>(me
   for (const key of keys) metadata.sign(tufSigner(key));
   for (const root of by) {
     try {
-      root.verifyDelegate(role, metadata as Metadata<Root | Targets | Snapshot | Timestamp>);
+      root.verifyDelegate(role, metadata);
     } catch (e) {
       throw new UpdateError('KEY_MISSING', `${role} version ${metadata.signed.version} would not verify: ${(e as Error).message}`, { cause: e });
     }
@@ -106,7 +106,7 @@ export function parseDocument(role: 'timestamp', text: string): SignedDocument<T
 export function parseDocument(role: TufRole, text: string): SignedDocument<Root | Targets | Snapshot | Timestamp> {
   try {
     const json = JSON.parse(text) as Parameters<typeof Metadata.fromJSON>[1];
-    return { metadata: Metadata.fromJSON(role as MetadataKind.Root, json) as Metadata<Root | Targets | Snapshot | Timestamp>, text };
+    return { metadata: Metadata.fromJSON(role as MetadataKind.Root, json), text };
   } catch (e) {
     throw new UpdateError('STORE_CORRUPT', `stored ${role} metadata does not parse: ${(e as Error).message}`, { cause: e });
   }

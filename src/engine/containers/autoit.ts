@@ -147,7 +147,7 @@ export function* autoItMembers(b: Uint8Array, at: number, bounds: ReadBounds): G
     const stored = (u32(b, p + 1) ^ f.sizeKey) >>> 0;
     const data = p + ENTRY_FIXED;
     const tag = strings[0]!;
-    const isScript = tag.startsWith('>') && /SCRIPT/.test(tag);
+    const isScript = tag.startsWith('>') && tag.includes('SCRIPT');
     const name = `${prefix}/${isScript ? f.scriptName : (cleanName(tag) ?? cleanName(strings[1]) ?? `file${n}`)}`;
     if (stored === 0) {
       // An empty file: nothing to scan.

@@ -84,7 +84,7 @@ export class SevenZipInstance {
       const creates = typeof flags === 'number' ? (flags & O_CREAT) !== 0 : /[wa]/.test(flags);
       if (creates && inOut(path) && !hooks.onCreate(path)) throw new SevenZipStop('file cap');
       return (open as (...a: unknown[]) => ReturnType<typeof fs.open>)(path, flags, ...rest);
-    }) as typeof fs.open;
+    });
     // Output files stay empty: their bytes go to the hook only (one copy, counted there), and the
     // stream's position moves as if they had been written (7-Zip writes its output sequentially).
     fs.write = ((stream, buffer, offset, length, position, canOwn) => {
@@ -93,7 +93,7 @@ export class SevenZipInstance {
       if (length > 0 && !hooks.onWrite(s.path, new Uint8Array(buffer.buffer, buffer.byteOffset + offset, length))) throw new SevenZipStop('byte cap');
       if (position === undefined) s.position += length;
       return length;
-    }) as typeof fs.write;
+    });
     // 7-Zip may preallocate an output file to the size the archive declares (SetLength): growing a
     // file is left to the writes, which are counted.
     const truncate = fs.truncate.bind(fs);
@@ -101,13 +101,13 @@ export class SevenZipInstance {
     fs.truncate = ((path: string, len: number) => {
       if (inOut(path) && len > fs.stat(path).size) return;
       truncate(path, len);
-    }) as typeof fs.truncate;
+    });
     fs.ftruncate = ((fd: number, len: number) => {
       const stream = (fs as unknown as { getStream(fd: number): { path?: string } | null }).getStream(fd);
       if (stream && inOut(stream.path) && len > fs.stat(stream.path).size) return;
       ftruncate(fd, len);
-    }) as typeof fs.ftruncate;
-    fs.allocate = (() => {}) as typeof fs.allocate;
+    });
+    fs.allocate = (() => {});
     fs.mkdir('/in');
     fs.mkdir(OUT_DIR);
   }

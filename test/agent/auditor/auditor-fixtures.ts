@@ -5,7 +5,7 @@
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
-import { Metadata, MetadataKind, type Root, type Snapshot, type Targets } from '@tufjs/models';
+import { Metadata, MetadataKind } from '@tufjs/models';
 import { openStore, exportRepository, type Store } from '../../../src/cloud/index.js';
 import { KeyVault } from '../../../src/cloud/updates/index.js';
 import { buildSnapshot, buildTargets, buildTimestamp, expiresAfter, signDocument, type TargetEntry } from '../../../src/cloud/updates/tuf-metadata.js';
@@ -94,7 +94,7 @@ export function forgeTargets(p: Publisher, repo: string, change: (entries: Targe
   const vault = new KeyVault(p.dataDir, undefined);
   const timestamp = readJson(repo, 'metadata/timestamp.json') as { signed: { version: number; meta: Record<string, { version: number }> } };
   const snapVersion = timestamp.signed.meta['snapshot.json']!.version;
-  const snapshot = Metadata.fromJSON(MetadataKind.Snapshot, readJson(repo, `metadata/${snapVersion}.snapshot.json`) as never) as Metadata<Snapshot>;
+  const snapshot = Metadata.fromJSON(MetadataKind.Snapshot, readJson(repo, `metadata/${snapVersion}.snapshot.json`) as never);
   const targetsVersion = snapshot.signed.meta['targets.json']!.version;
   let rootVersion = 1;
   for (let v = 2; ; v++) {
@@ -105,11 +105,11 @@ export function forgeTargets(p: Publisher, repo: string, change: (entries: Targe
       break;
     }
   }
-  const root = Metadata.fromJSON(MetadataKind.Root, readJson(repo, `metadata/${rootVersion}.root.json`) as never) as Metadata<Root>;
+  const root = Metadata.fromJSON(MetadataKind.Root, readJson(repo, `metadata/${rootVersion}.root.json`) as never);
   const keysOf = (role: string) => root.signed.roles[role]!.keyIDs.filter((id) => vault.has(id)).map((id) => vault.load(id));
   const base = replace ?? targetsVersion;
-  const old = Metadata.fromJSON(MetadataKind.Targets, readJson(repo, `metadata/${base}.targets.json`) as never) as Metadata<Targets>;
-  const entries: TargetEntry[] = Object.entries(old.signed.targets).map(([name, t]) => ({ name, sha256: t.hashes['sha256']!, length: t.length, custom: t.custom as TargetEntry['custom'] }));
+  const old = Metadata.fromJSON(MetadataKind.Targets, readJson(repo, `metadata/${base}.targets.json`) as never);
+  const entries: TargetEntry[] = Object.entries(old.signed.targets).map(([name, t]) => ({ name, sha256: t.hashes['sha256']!, length: t.length, custom: t.custom }));
   const expires = expiresAfter(new Date(), 30);
   const version = replace ?? targetsVersion + 1;
   const targets = signDocument(buildTargets(version, change(entries), expires), 'targets', keysOf('targets'), [root]);

@@ -3,7 +3,7 @@
 // must be refused with a clear code, and the database installed before must stay.
 import { appendFileSync, cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Metadata, MetadataKind, type Timestamp } from '@tufjs/models';
+import { Metadata, MetadataKind } from '@tufjs/models';
 import { describe, expect, it } from 'vitest';
 import { KeyVault } from '../../../src/cloud/updates/index.js';
 import { tufSigner } from '../../../src/cloud/updates/key-vault.js';
@@ -170,8 +170,8 @@ describe('vigil update refuses attacks and keeps the database', () => {
     await pub.publish(2);
     await pub.exportTo(repo);
     // The attacker holds the retired key and signs a newer timestamp with it.
-    const current = Metadata.fromJSON(MetadataKind.Timestamp, metadataJson(repo, 'timestamp.json')) as Metadata<Timestamp>;
-    const forged = Metadata.fromJSON(MetadataKind.Timestamp, { signed: { ...current.signed.toJSON(), version: current.signed.version + 5 }, signatures: [] } as never) as Metadata<Timestamp>;
+    const current = Metadata.fromJSON(MetadataKind.Timestamp, metadataJson(repo, 'timestamp.json'));
+    const forged = Metadata.fromJSON(MetadataKind.Timestamp, { signed: { ...current.signed.toJSON(), version: current.signed.version + 5 }, signatures: [] });
     forged.sign(tufSigner(new KeyVault(pub.dataDir, undefined).load(oldKeyId)));
     writeFileSync(join(repo, 'metadata', 'timestamp.json'), JSON.stringify(forged.toJSON()));
     await refused(agent, repo, 'METADATA_REFUSED', sha1);

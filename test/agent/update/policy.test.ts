@@ -147,7 +147,7 @@ it('refuses a US customer in the US with exit 3 and the signed notice, keeping t
   expect(JSON.parse(anonymous.stdout)).toMatchObject({ status: 'updated', release: 2, sent_activation: false, notices: [] });
 
   // The audit log has the decisions: the allow before, then the deny (repeats within ten minutes are not recorded again).
-  type Rec = { actor: string; data: { action: string; decision: { decision: string } } };
+  interface Rec { actor: string; data: { action: string; decision: { decision: string } } }
   const records = ((await cloud.request('GET', '/v1/audit/records?kind=policy.decision&limit=1000')).json().records as Rec[]).filter((r) => r.actor === `activation:${us.activationId}`);
   expect(records.map((r) => `${r.data.action}:${r.data.decision.decision}`)).toEqual(['update:allow', 'download:allow', 'update:deny']);
 });

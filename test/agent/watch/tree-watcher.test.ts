@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { NO_FILTER, TreeWatcher, type PathFilter } from '../../../src/agent/watch/index.js';
 import { tempDir } from '../../helpers/cli.js';
 
-const cleanups: Array<() => void> = [];
+const cleanups: (() => void)[] = [];
 afterEach(() => {
   for (const c of cleanups.splice(0)) c();
 });

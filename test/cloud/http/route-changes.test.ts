@@ -14,7 +14,7 @@ it('hands the server the changes of the route that answered, refusals included',
   const app = Fastify();
   app.decorateRequest('principal', null);
   app.decorateRequest('authFailure', null);
-  const seen: Array<readonly RouteChange[]> = [];
+  const seen: (readonly RouteChange[])[] = [];
   app.addHook('onSend', async (request) => {
     seen.push(readRouteChanges(request));
   });

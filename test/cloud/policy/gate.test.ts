@@ -29,7 +29,7 @@ async function startGate(kind: StoreKind, rules: RuleInput[], start = new Date('
   return { store, clock, key, gate };
 }
 
-async function decisionRecords(store: Store): Promise<Array<{ seq: number; actor: string | null; tenant: string | null; data: Record<string, unknown> }>> {
+async function decisionRecords(store: Store): Promise<{ seq: number; actor: string | null; tenant: string | null; data: Record<string, unknown> }[]> {
   const out = [];
   for await (const r of readAllAudit(store)) if (r.kind === 'policy.decision') out.push({ seq: r.seq, actor: r.actor, tenant: r.tenant, data: r.data as Record<string, unknown> });
   return out;
@@ -121,7 +121,7 @@ describeStores('policy gate', (kind) => {
     // A rolled-back record of a busy service is not counted as recorded: the next identical decision is written.
     const busy = asker('telemetry.collect', 'FR', { repeatKey: 'act_9\ntelemetry.collect' });
     await expect(gate.run('collecting telemetry', async () => [busy], async () => { throw new Error('disk full'); })).rejects.toThrow('disk full');
-    const seqs: Array<number | null> = [];
+    const seqs: (number | null)[] = [];
     await gate.run('collecting telemetry', async () => [busy], async (_tx, outcomes) => { seqs.push(...outcomes.map((o) => o.auditSeq)); return {}; });
     expect(seqs).toEqual([expect.any(Number)]);
     expect(await decisionRecords(store)).toHaveLength(4);

@@ -34,7 +34,7 @@ function referenceTimeline(rules: PolicyRule[], jurisdiction: string): string[] 
   const out: string[] = [];
   for (const action of POLICY_ACTIONS) {
     let last = decide(rules, { location: jurisdiction }, action, new Date(-8.64e15));
-    out.push(`${null} ${action} ${last.decision} ${last.rule?.id}`);
+    out.push(`null ${action} ${last.decision} ${last.rule?.id}`);
     for (const t of instants) {
       const d = decide(rules, { location: jurisdiction }, action, new Date(t));
       if (d.decision === last.decision && d.rule?.id === last.rule?.id) continue;

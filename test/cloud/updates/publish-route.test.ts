@@ -123,7 +123,7 @@ describeStores('POST /v1/updates/releases', (kind) => {
     expect(error.details).toEqual([{ path: 'body.sources.1', message: expect.stringMatching(/^main\.ndb:2: E005: /) }]);
     expect(JSON.stringify(error)).not.toContain('vigil-release-');
 
-    const refused: Array<[unknown, string]> = [
+    const refused: [unknown, string][] = [
       [{ sources: [source('../main.ndb', 'x')] }, 'body.sources.0.name'],
       [{ sources: [source('dir/main.ndb', 'x')] }, 'body.sources.0.name'],
       [{ sources: [source('.main.ndb', 'x')] }, 'body.sources.0.name'],

@@ -27,7 +27,7 @@ describeStores('update repository over HTTP', (kind) => {
     expect(ts.headers['content-type']).toMatch(/^application\/json/);
     expect(ts.headers['cache-control']).toBe('public, max-age=30');
     expect(ts.json().signed.version).toBe(checked.timestamp.signed.version);
-    const again = await cloud.request('GET', '/v1/updates/metadata/timestamp.json', { token: null, headers: { 'if-none-match': ts.headers.etag as string } });
+    const again = await cloud.request('GET', '/v1/updates/metadata/timestamp.json', { token: null, headers: { 'if-none-match': ts.headers.etag! } });
     expect(again.statusCode).toBe(304);
 
     const root = await cloud.request('GET', '/v1/updates/metadata/1.root.json', { token: null });

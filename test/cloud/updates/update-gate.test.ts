@@ -64,7 +64,7 @@ describeStores('update policy gate', (kind) => {
     const told = await timestamp(de);
     expect(told.statusCode).toBe(200);
     expect(told.headers['cache-control']).toBe('private, max-age=30');
-    expect(told.headers['vary']).toBe('Authorization');
+    expect(told.headers.vary).toBe('Authorization');
     const header = JSON.parse(Buffer.from(told.headers['vigil-policy-notice'] as string, 'base64').toString('utf8')) as Notice;
     expect(header.payload).toMatchObject({ action: 'update', decision: 'notice', jurisdiction: 'DE', activation_id: de.activationId });
     expect(header.payload['what_to_do']).toMatch(/Nothing was stopped/);
@@ -90,7 +90,7 @@ describeStores('update policy gate', (kind) => {
     // Repeats are represented by the first record: the US machine asked four times, one record per action.
     for (let i = 0; i < 3; i++) await timestamp(us);
     await us.request('GET', targetUrl);
-    type Rec = { actor: string; data: { action: string; decision: { decision: string; jurisdiction: string }; subject: Record<string, string>; location_source: string; context: unknown } };
+    interface Rec { actor: string; data: { action: string; decision: { decision: string; jurisdiction: string }; subject: Record<string, string>; location_source: string; context: unknown } }
     const records = (await cloud.request('GET', '/v1/audit/records?kind=policy.decision&limit=1000')).json().records as Rec[];
     const of = (m: Machine) => records.filter((r) => r.actor === `activation:${m.activationId}`).map((r) => `${r.data.action}:${r.data.decision.decision}`);
     expect(of(us)).toEqual(['update:deny', 'download:deny']);

@@ -65,7 +65,7 @@ describe('OLE2', () => {
     // Sector 0 is the first of big.exe's chain: point a later link back to it.
     const looped = buildOle2([{ name: 'big.exe', data: bigPe }], (fat) => (fat[3] = 0));
     const r = await t.all.scanBuffer(looped, { path: 'l.doc' });
-    expect(r.issues?.some((i) => i.code === 'corrupt' && /loops/.test(i.detail))).toBe(true);
+    expect(r.issues?.some((i) => i.code === 'corrupt' && i.detail.includes('loops'))).toBe(true);
     expect(names(r)).toEqual(['Test.Container.PE @ l.doc//big.exe']);
   });
 
@@ -83,7 +83,7 @@ describe('OLE2', () => {
     const at = b.indexOf(Buffer.from('small.txt', 'utf16le'));
     b.writeUInt32LE(1, at + 72);
     const r = await t.all.scanBuffer(b, { path: 't.doc' });
-    expect(r.issues?.some((i) => /directory tree loops/.test(i.detail))).toBe(true);
+    expect(r.issues?.some((i) => i.detail.includes('directory tree loops'))).toBe(true);
   });
 });
 

@@ -80,7 +80,7 @@ describe('container registry', () => {
       expect(detectContainer(bytes)).toBe(name);
       const tree = await walk(bytes);
       // A reader that throws is reported as "the <format> reader failed" by the walk.
-      expect(tree.issues.filter((i) => /reader failed/.test(i.detail))).toEqual([]);
+      expect(tree.issues.filter((i) => i.detail.includes('reader failed'))).toEqual([]);
       const { budget } = tree;
       expect(budget.objects).toBeLessThanOrEqual(LIMITS.maxFiles);
       expect(budget.scanned).toBeLessThanOrEqual(LIMITS.maxScanSize);

@@ -75,7 +75,7 @@ describe('database diagnostics (golden files)', () => {
   });
 
   it('has a case for every problem code the engine defines', () => {
-    const union = readFileSync(join(__dirname, '../../../src/engine/errors.ts'), 'utf8').match(/type DatabaseProblemCode =([^;]+);/)![1]!;
+    const union = /type DatabaseProblemCode =([^;]+);/.exec(readFileSync(join(__dirname, '../../../src/engine/errors.ts'), 'utf8'))![1]!;
     const codes = [...union.matchAll(/'([EW]\d{3})'/g)].map((m) => m[1]!);
     expect(codes.length).toBeGreaterThan(10);
     const shown = new Set(cases.flatMap((id) => [...readFileSync(join(DIR, `${id}.out`), 'utf8').matchAll(/ (?:error|warning) ([EW]\d{3}): /g)].map((m) => m[1]!)));

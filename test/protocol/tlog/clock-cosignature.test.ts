@@ -113,7 +113,7 @@ describe('clock cosignature', () => {
     const [name, id, key] = [VKEY.slice(0, VKEY.indexOf('+')), VKEY.split('+')[1]!, VKEY.slice(VKEY.indexOf('+', VKEY.indexOf('+') + 1) + 1)];
     const raw = Buffer.from(key, 'base64');
     const noteKey = Buffer.concat([Buffer.from([0x01]), raw.subarray(1)]).toString('base64'); // a signed-note key, not a cosignature key
-    const cases: Array<[string, RegExp]> = [
+    const cases: [string, RegExp][] = [
       ['', /not <name>\+<key id>\+<base64 key>/],
       [name, /not <name>\+<key id>\+<base64 key>/],
       [`+${id}+${key}`, /not <name>\+<key id>\+<base64 key>/],
