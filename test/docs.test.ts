@@ -110,7 +110,7 @@ describe('the docs for the next person', () => {
     const picture = /```\n([\s\S]*?)```/.exec(read('docs/architecture.md'))![1]!;
     const folders = [...Object.keys(AREA_IMPORTS), ...subAreas(SRC)];
     expect(folders.length).toBeGreaterThan(25);
-    expect(folders.filter((f) => !picture.includes(`${f.split('/').pop()}/`))).toEqual([]);
+    expect(folders.filter((f) => !picture.includes(`${f.split('/').pop()!}/`))).toEqual([]);
   });
 
   it('lists every file and folder of src/protocol in the wire formats table', () => {

@@ -41,7 +41,10 @@ class LineLengthGuard extends Transform {
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
-    if (this.overflowLine !== undefined) return done();
+    if (this.overflowLine !== undefined) {
+      done();
+      return;
+    }
     const cut = chunk.indexOf(0x0d) === -1 ? this.scanLf(chunk) : this.scanBytes(chunk);
     if (cut === -1) {
       this.push(chunk);

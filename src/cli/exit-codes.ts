@@ -71,7 +71,7 @@ export function reportError(e: unknown): number {
     process.stderr.write(`ERROR: ${(e as Error).message}\n`);
     return EXIT_ERROR;
   }
-  process.stderr.write(`ERROR: ${(e as Error)?.stack ?? String(e)}\n`);
+  process.stderr.write(`ERROR: ${(e instanceof Error ? e.stack : undefined) ?? String(e)}\n`);
   return EXIT_ERROR;
 }
 

@@ -58,7 +58,7 @@ async function runScan(paths: string[], flags: ScanFlags): Promise<number> {
   try {
     settings = parseScanSettings(flags, 'scan');
     jobs = flags.jobs === undefined ? defaultWorkerCount() : Number(flags.jobs);
-    if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) throw new UsageError(`--jobs: expected a number from 1 to 64, got '${flags.jobs}'`);
+    if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) throw new UsageError(`--jobs: expected a number from 1 to 64, got '${String(flags.jobs)}'`);
     if (flags.cloudTimeout !== undefined) {
       cloudTimeoutMs = Number(flags.cloudTimeout);
       if (!Number.isInteger(cloudTimeoutMs) || cloudTimeoutMs < 1 || cloudTimeoutMs > 600_000) throw new UsageError(`--cloud-timeout: expected milliseconds from 1 to 600000, got '${flags.cloudTimeout}'`);

@@ -184,8 +184,9 @@ export class Scanner {
     let root: ScanResult;
     let kept: Uint8Array[] | null = [];
     let keptBytes = 0;
-    let decided = false;
-    let container = false;
+    // Both are set by decide(), which the type checker's narrowing does not follow.
+    let decided = false as boolean;
+    let container = false as boolean;
     let overflow = false;
     const decide = () => {
       decided = true;

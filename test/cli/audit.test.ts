@@ -35,7 +35,7 @@ beforeAll(() => {
   writeFileSync(join(dir, 'pretty.json'), JSON.stringify(records, null, 2));
   // Bytes generated here, not stored: a binary file with no line structure.
   writeFileSync(join(dir, 'binary.bin'), Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 131 + 7) % 256)));
-  writeFileSync(join(dir, 'huge-line.jsonl'), `${lines[0]}\n{"seq":2,"data":"${'x'.repeat(AUDIT_MAX_LINE_BYTES)}"}\n`);
+  writeFileSync(join(dir, 'huge-line.jsonl'), `${lines[0]!}\n{"seq":2,"data":"${'x'.repeat(AUDIT_MAX_LINE_BYTES)}"}\n`);
   writeFileSync(join(dir, 'no-newlines.bin'), 'x'.repeat(3 * AUDIT_MAX_LINE_BYTES));
   mkdirSync(join(dir, 'folder'));
 });

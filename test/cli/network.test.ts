@@ -51,6 +51,7 @@ interface Proxy {
 async function startProxy(target: string): Promise<Proxy> {
   const sockets = new Set<Socket>();
   const proxy: Proxy = { url: '', requests: [], mode: 'ok', eventModes: [], stop: async () => {}, start: async () => {} };
+  // eslint-disable-next-line @typescript-eslint/no-misused-promises -- a test proxy: a failed forward shows in the test's assertions
   const server = http.createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
@@ -97,7 +98,7 @@ async function startProxy(target: string): Promise<Proxy> {
     await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
     listening = true;
   };
-  cleanups.push(proxy.stop);
+  cleanups.push(() => proxy.stop());
   return proxy;
 }
 
@@ -129,7 +130,7 @@ async function activatedMachine(c: LicenseCloud, proxy: Proxy): Promise<Machine>
 }
 
 async function cloudEvents(c: LicenseCloud): Promise<{ sha256: string; n: number }[]> {
-  return (await c.cloud.store.all<{ sha256: string; n: number }>('SELECT sha256, COUNT(*) AS n FROM network_events GROUP BY sha256')).map((r) => ({ sha256: r.sha256, n: Number(r.n) }));
+  return (await c.cloud.store.all<{ sha256: string; n: number }>('SELECT sha256, COUNT(*) AS n FROM network_events GROUP BY sha256')).map((r) => ({ sha256: r.sha256, n: r.n }));
 }
 
 const network = (p: Proxy, path: string) => p.requests.filter((r) => r.path === path);

@@ -83,7 +83,7 @@ describe('vigil update (CLI)', () => {
     const [sha2] = await pub.publish(2);
     await pub.exportTo(repo);
     for (const name of readdirSync(join(repo, 'targets'))) if (name.endsWith('.vigildelta')) rmSync(join(repo, 'targets', name)); // the full image, downloaded slowly
-    const image = readFileSync(join(repo, 'targets', `${sha2}.vigil-2.vigildb`));
+    const image = readFileSync(join(repo, 'targets', `${sha2!}.vigil-2.vigildb`));
 
     interface Point { what: string; at: (event: string, sent: number) => boolean; delayMs: number }
     let onEvent: (event: string, sent: number) => void = () => undefined;

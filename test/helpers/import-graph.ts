@@ -55,7 +55,7 @@ export function parseImports(file: string, text: string): ImportEdge[] {
       const c = node.importClause;
       const bindings = c?.namedBindings;
       const named = bindings && ts.isNamedImports(bindings) ? bindings.elements : undefined;
-      const typeOnly = !!c && (c.isTypeOnly || (!c.name && !!named && allTypeOnly(named)));
+      const typeOnly = !!c && (c.phaseModifier === ts.SyntaxKind.TypeKeyword || (!c.name && !!named && allTypeOnly(named)));
       add(node.moduleSpecifier, typeOnly, false, named ? named.map((e) => (e.propertyName ?? e.name).text) : []);
     } else if (ts.isExportDeclaration(node) && node.moduleSpecifier) {
       const clause = node.exportClause;

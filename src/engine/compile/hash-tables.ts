@@ -28,7 +28,7 @@ export class HashTables {
     let l = this.lists.get(key);
     if (!l) this.lists.set(key, (l = new HashList()));
     l.digests.push(digest);
-    l.sizes.push(size === null ? -1 : size);
+    l.sizes.push(size ?? -1);
     l.names.push(nameIndex);
     l.count++;
   }

@@ -45,7 +45,7 @@ export function decryptDecoder(f: AutoItFormat, seed: number): Decoder {
   return async (input, sink) => {
     const ks = f.keystream(seed);
     const out = new Output(sink);
-    for (let i = 0; i < input.length; i++) if (!out.put(input[i]! ^ ks.next())) return { end: 'stopped' };
+    for (const b of input) if (!out.put(b ^ ks.next())) return { end: 'stopped' };
     return out.flush() ? { end: 'complete' } : { end: 'stopped' };
   };
 }
@@ -62,7 +62,7 @@ export function lzssDecoder(f: AutoItFormat, seed: number): Decoder {
       return input[pos++]! ^ ks.next();
     };
     const head = input.length >= 8 ? Array.from({ length: 8 }, byte) : null;
-    if (!head || head[0] !== 0x45 || head[1] !== 0x41 || head[2] !== 0x30 || head[3] !== 0x30 + Number(f.version[1])) {
+    if (head?.[0] !== 0x45 || head[1] !== 0x41 || head[2] !== 0x30 || head[3] !== 0x30 + Number(f.version[1])) {
       return { end: 'error', detail: `no EA${f.version} compressed stream header` };
     }
     let size = ((head[4]! << 24) | (head[5]! << 16) | (head[6]! << 8) | head[7]!) >>> 0;

@@ -55,8 +55,7 @@ export const base64Decode: Decoder = async (input, sink) => {
   const w = new ChunkWriter(sink);
   let acc = 0;
   let bits = 0;
-  for (let i = 0; i < input.length; i++) {
-    const c = input[i]!;
+  for (const c of input) {
     if (c === 0x3d) break;
     const v = B64[c]!;
     if (v < 0) continue;

@@ -185,7 +185,7 @@ export function* pdfMembers(b: Uint8Array, bounds: ReadBounds): Generator<Member
     let end = endAt < 0 ? buf.length : endAt;
     if (endAt >= 0 && end > data && buf[end - 1] === 0x0a) end--;
     if (endAt >= 0 && end > data && buf[end - 1] === 0x0d) end--;
-    const name = num ? `obj-${num[1]}` : `stream-${++unnamed}`;
+    const name = num ? `obj-${num[1]!}` : `stream-${++unnamed}`;
     const input = b.subarray(data, end);
     const filters = parseFilters(dict);
     entries++;

@@ -72,6 +72,7 @@ export function sevenZipZipDecoder(facts: ZipEntryFacts): Decoder {
       onWrite: (_path, chunk) => !(refused = !sink(chunk)),
     });
     const run = sz.run(['x', '-tzip', `-o${OUT_DIR}`, ARCHIVE_PATH]);
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- set by the onWrite callback during run
     if (refused) return { end: 'stopped' };
     if (run.code === 0) return { end: 'complete' };
     const errors = run.lines.filter((l) => /ERROR|Error|Unsupported|stopped/.test(l)).slice(0, 3).join('; ');

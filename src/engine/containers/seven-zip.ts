@@ -159,6 +159,7 @@ export class SevenZipInstance {
     const start = this.lines.length;
     let code: SevenZipRun['code'];
     try {
+      // eslint-disable-next-line @typescript-eslint/no-confusing-void-expression -- typed void by 7z-wasm, it returns 7-Zip's exit code
       code = this.module.callMain([...args, NO_PASSWORD, '-bsp0', '-y']) as unknown as number;
     } catch (e) {
       this.dead = true;

@@ -168,6 +168,7 @@ export class TreeScan {
         return out.push(chunk);
       });
       const bytes = out.finish();
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- set by the decoder's callback above
       if (timedOut) {
         this.hit('max-scantime', path);
         this.stopped = true;

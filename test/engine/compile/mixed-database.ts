@@ -61,7 +61,7 @@ export function mixedSources(): Record<string, string> {
       : shape === 5 ? `${r.hex(7)}a?${r.hex(7)}`
       : shape === 6 ? r.hex(2) // short atoms
       : r.hex(3);
-    ndb.push(`Win.Body.Sig-${i}-0:${[0, 1, 6, 7][i % 4]}:${offsets[i % offsets.length]}:${body}`);
+    ndb.push(`Win.Body.Sig-${i}-0:${[0, 1, 6, 7][i % 4]!}:${offsets[i % offsets.length]!}:${body}`);
   }
   for (let i = 0; i < 10; i++) ndb.push(`Win.Body.Short-${i}-0:0:*:${r.hex(1)}??${r.hex(1)}??${r.hex(1)}`); // one-byte atoms
   ndb.push(`Win.Body.Nibbles-0:0:*:?1?2?3?4`);
@@ -76,7 +76,7 @@ export function mixedSources(): Record<string, string> {
       parts.push(form === 0 ? `${r.hex(8)}::i` : form === 1 ? `EOF-100:${r.hex(10)}` : form === 2 ? `${r.hex(6)}*${r.hex(6)}` : r.hex(10));
     }
     const size = i % 4 === 0 ? `,FileSize:${100 + i}-${5000 + i}` : '';
-    ldb.push(`Win.Logical.Sig-${i}-0;Engine:51-255,Target:${[0, 1, 6][i % 3]}${size};${expr};${parts.join(';')}`);
+    ldb.push(`Win.Logical.Sig-${i}-0;Engine:51-255,Target:${[0, 1, 6][i % 3]!}${size};${expr};${parts.join(';')}`);
   }
   ldb.push(`Win.Logical.Unsupported-0;Engine:51-255,Target:1,EntryPoint:0;0;${r.hex(8)}`); // skipped with a reason
   const ign2 = ['Win.Trojan.Hash-3-0', `Win.Body.Sig-5-0:${'0'.repeat(32)}`, 'Win.Logical.Sig-2-0'];

@@ -125,7 +125,7 @@ describe('detection order', () => {
 describe('container sources', () => {
   const DIR = resolve(__dirname, '../../../src/engine/containers');
   const files = readdirSync(DIR).filter((f) => f.endsWith('.ts'));
-  const importsOf = (file: string) => [...readFileSync(join(DIR, file), 'utf8').matchAll(/from\s+'\.\/([^']+)\.js'/g)].map((m) => `${m[1]}.ts`);
+  const importsOf = (file: string) => [...readFileSync(join(DIR, file), 'utf8').matchAll(/from\s+'\.\/([^']+)\.js'/g)].map((m) => `${m[1]!}.ts`);
 
   it('import no circle (readers of OLE2 streams receive the streams, they do not import the OLE2 reader)', () => {
     const graph = new Map(files.map((f) => [f, importsOf(f).filter((g) => files.includes(g))]));

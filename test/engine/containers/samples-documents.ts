@@ -200,7 +200,7 @@ export function buildPdf(streams: PdfStreamSpec[]): Buffer {
   streams.forEach((s, i) => {
     let body: Buffer = Buffer.from(s.data);
     for (const f of [...s.filters].reverse()) body = ENCODERS[f]!(body);
-    const filter = s.filters.length === 0 ? '' : s.filters.length === 1 ? `/Filter /${s.filters[0]}` : `/Filter [${s.filters.map((f) => `/${f}`).join(' ')}]`;
+    const filter = s.filters.length === 0 ? '' : s.filters.length === 1 ? `/Filter /${s.filters[0]!}` : `/Filter [${s.filters.map((f) => `/${f}`).join(' ')}]`;
     parts.push(Buffer.from(`${i + 2} 0 obj\n<< /Length ${s.length ?? body.length} ${filter} >>\nstream\r\n`), body, Buffer.from('\nendstream\nendobj\n'));
   });
   parts.push(Buffer.from('trailer\n<< /Root 1 0 R >>\n%%EOF\n'));

@@ -134,7 +134,7 @@ export function buildBinHex(name: string, data: Uint8Array): Buffer {
     const [a = 0, b = 0, c = 0] = [rle[i], rle[i + 1], rle[i + 2]];
     const v = (a << 16) | (b << 8) | c;
     const chars = i + 2 < rle.length ? 4 : i + 1 < rle.length ? 3 : 2;
-    for (let k = 0; k < chars; k++) text += BINHEX_ALPHABET[(v >> (18 - 6 * k)) & 0x3f];
+    for (let k = 0; k < chars; k++) text += BINHEX_ALPHABET[(v >> (18 - 6 * k)) & 0x3f]!;
   }
   return Buffer.from(`(This file must be converted with BinHex 4.0)\r\n:${lines(text, 64)}:\r\n`);
 }

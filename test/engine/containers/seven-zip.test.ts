@@ -95,7 +95,7 @@ describe('RAR, SZDD and ZIP methods through 7-Zip', () => {
   });
 
   it('decodes ZIP Deflate64 entries through 7-Zip; methods neither decodes stay unsupported', async () => {
-    const long = Buffer.from(`${body}\n`.repeat(50));
+    const long = Buffer.from(`${body.toString()}\n`.repeat(50));
     const d64 = await sevenZipArchive('zip', [{ name: 'k.bin', data: HASHED }, { name: 'b.txt', data: long }], ['-mm=Deflate64']);
     expect([d64.readUInt16LE(8), d64.indexOf(BODY_MARKER)]).toEqual([9, -1]);
     expect(names(await t.all.scanBuffer(d64, { path: 'd.zip' }))).toEqual(['Test.Container.Body @ d.zip//b.txt', 'Test.Container.Hash @ d.zip//k.bin']);
@@ -105,7 +105,7 @@ describe('RAR, SZDD and ZIP methods through 7-Zip', () => {
   });
 
   it('decodes ZIP LZMA (14), XZ (95) and PPMd (98) entries through 7-Zip, and reports damaged ones', async () => {
-    const long = Buffer.from(`${body}\n`.repeat(50));
+    const long = Buffer.from(`${body.toString()}\n`.repeat(50));
     for (const [method, id] of [['LZMA', 14], ['XZ', 95], ['PPMd', 98]] as const) {
       const zip = await sevenZipArchive('zip', [{ name: 'k.bin', data: HASHED }, { name: 'b.txt', data: long }], [`-mm=${method}`]);
       expect([method, zip.readUInt16LE(8), zip.indexOf(BODY_MARKER)]).toEqual([method, id, -1]);

@@ -6,7 +6,7 @@ import { deriveSampleSet, scramble } from './sample-set.js';
 /** LZMA-alone, from the xz tool (`--format=lzma`). */
 export function lzmaAlone(data: Uint8Array): Buffer {
   const r = spawnSync('xz', ['--format=lzma', '-c'], { input: data });
-  if (r.status !== 0) throw new Error(`xz failed: ${r.stderr}`);
+  if (r.status !== 0) throw new Error(`xz failed: ${r.stderr.toString()}`);
   return r.stdout;
 }
 
