@@ -115,6 +115,7 @@ function symbolsOf(input: string): { symbols: string[]; prefixed: boolean } {
  * key stays not a key (checkLicenseKey says why).
  */
 export function normalizeLicenseKey(input: string): string {
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-conversion -- a caller from plain JavaScript or parsed input may pass a non-string here; the check and its message must not throw on it
   return format(symbolsOf(String(input)).symbols);
 }
 
@@ -139,6 +140,7 @@ export function checkLicenseKey(input: unknown): LicenseKeyCheck {
 
 /** The last 5 symbols of a key, to show which key without showing the key (e.g. "5GCPF"). */
 export function licenseKeyHint(key: string): string {
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-conversion -- a caller from plain JavaScript or parsed input may pass a non-string here; the check and its message must not throw on it
   return symbolsOf(String(key)).symbols.slice(-GROUP).join('');
 }
 

@@ -73,6 +73,7 @@ export function parseReleaseTargetMark(custom: unknown): ReleaseTarget {
  */
 export function parseReleaseTarget(name: string, custom: unknown): ReleaseTarget {
   const target = parseReleaseTargetMark(custom);
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-conversion -- a caller from plain JavaScript or parsed input may pass a non-string here; the check and its message must not throw on it
   if (releaseTargetName(target) !== name) throw new WireFormatError('BAD_VALUE', 'name', `${JSON.stringify(String(name).slice(0, 80))} is not the name of the ${target.kind} it is marked as (${releaseTargetName(target)})`);
   return target;
 }

@@ -83,9 +83,9 @@ export async function activateSeat(
   const since = new Date(actor.now.getTime() - DAY_MS).toISOString();
   const recent = (await tx.get<{ n: number }>('SELECT COUNT(*) AS n FROM activations WHERE license_id = ? AND activated_at > ?', [license.id, since]))?.n ?? 0;
   const cap = config.activationsPerDayPerSeat * license.seats;
-  if (Number(recent) >= cap) {
+  if (recent >= cap) {
     // The window rolls: a new activation is allowed once the oldest one in it is 24 hours old.
-    const oldest = await tx.get<{ at: string }>('SELECT activated_at AS at FROM activations WHERE license_id = ? AND activated_at > ? ORDER BY activated_at LIMIT 1 OFFSET ?', [license.id, since, Number(recent) - cap]);
+    const oldest = await tx.get<{ at: string }>('SELECT activated_at AS at FROM activations WHERE license_id = ? AND activated_at > ? ORDER BY activated_at LIMIT 1 OFFSET ?', [license.id, since, recent - cap]);
     const wait = oldest ? Math.max(1, Math.ceil((Date.parse(oldest.at) + DAY_MS - actor.now.getTime()) / 1000)) : 3600;
     return { code: 'too_many_activations', message: `this license was activated ${recent} times in the last 24 hours (the limit is ${cap}); try again in ${Math.ceil(wait / 60)} minutes`, retryAfterSeconds: wait };
   }
@@ -99,7 +99,7 @@ export async function activateSeat(
     return { activation: { ...existing, machine_name: machine.name, last_checkin_at: now }, secret, reused: true };
   }
   const used = (await tx.get<{ n: number }>('SELECT COUNT(*) AS n FROM activations WHERE license_id = ? AND deactivated_at IS NULL', [license.id]))?.n ?? 0;
-  if (Number(used) >= license.seats) {
+  if (used >= license.seats) {
     return { code: 'no_free_seat', message: `all ${license.seats} seats of this license are in use; deactivate a machine first` };
   }
   const activation: Activation = { id: newId('act'), license_id: license.id, fingerprint: machine.fingerprint, machine_name: machine.name, activated_at: now, last_checkin_at: now, deactivated_at: null, ended_by: null };
@@ -112,7 +112,7 @@ export async function activateSeat(
     now,
     now,
   ]);
-  await appendAudit(tx, { kind: 'license.activate', actor: actor.name, tenant: license.tenant_id, data: { license: license.id, activation: activation.id, machine_name: activation.machine_name, seats_used: Number(used) + 1 } }, actor.now);
+  await appendAudit(tx, { kind: 'license.activate', actor: actor.name, tenant: license.tenant_id, data: { license: license.id, activation: activation.id, machine_name: activation.machine_name, seats_used: used + 1 } }, actor.now);
   return { activation, secret, reused: false };
 }
 

@@ -112,7 +112,7 @@ export async function addToAggregates(tx: Queryable, events: readonly NetworkEve
     },
   );
   const newEndpoint = new Set(added.map((a) => a.sha256));
-  const newlyDetecting = new Set(added.filter((a) => Number(a.detected) === 1).map((a) => a.sha256));
+  const newlyDetecting = new Set(added.filter((a) => a.detected === 1).map((a) => a.sha256));
   const upgrade = deltas.filter((d) => d.detected && !newEndpoint.has(d.sha256)).map((d) => ({ endpoint, sha256: d.sha256 }));
   const { returned: upgraded } = await forEachRow<{ sha256: string }>(tx, { endpoint: 'text', sha256: 'text' }, upgrade, {
     sqlite: 'UPDATE network_hash_endpoints SET detected = 1 WHERE endpoint = ? AND sha256 = ? AND detected = 0 RETURNING sha256',
@@ -126,9 +126,9 @@ export async function addToAggregates(tx: Queryable, events: readonly NetworkEve
     if (country !== null && !countries.includes(country)) countries.push(country);
     return {
       sha256: d.sha256,
-      endpoints: Number(row.endpoints) + (newEndpoint.has(d.sha256) ? 1 : 0),
-      detecting_endpoints: Number(row.detecting_endpoints) + (newlyDetecting.has(d.sha256) ? 1 : 0),
-      reports: Number(row.reports) + d.reports,
+      endpoints: row.endpoints + (newEndpoint.has(d.sha256) ? 1 : 0),
+      detecting_endpoints: row.detecting_endpoints + (newlyDetecting.has(d.sha256) ? 1 : 0),
+      reports: row.reports + d.reports,
       first_seen: minIso(row.first_seen, d.first),
       last_seen: maxIso(row.last_seen, d.last),
       countries: JSON.stringify(countries.sort()),
@@ -187,9 +187,9 @@ export async function recomputeHashes(tx: Queryable, hashes: readonly string[]):
       const e = endpoints.get(sha256);
       keep.push({
         sha256,
-        endpoints: Number(e?.n ?? 0),
-        detecting_endpoints: Number(e?.d ?? 0),
-        reports: Number(r?.n ?? 0),
+        endpoints: e?.n ?? 0,
+        detecting_endpoints: e?.d ?? 0,
+        reports: r?.n ?? 0,
         first_seen: r?.first_seen ?? null,
         last_seen: r?.last_seen ?? null,
         countries: JSON.stringify((countries.get(sha256) ?? []).sort()),

@@ -42,7 +42,7 @@ export async function storeBatch(tx: Queryable, events: readonly NetworkEvent[],
   ]);
   if (changes === 0) {
     const prior = await tx.get<{ digest: string; events: number }>('SELECT digest, events FROM network_batches WHERE endpoint = ? AND batch_id = ?', [ctx.endpoint, ctx.batchId]);
-    return prior?.digest === digest ? { status: 'duplicate', accepted: Number(prior.events) } : { status: 'conflict' };
+    return prior?.digest === digest ? { status: 'duplicate', accepted: prior.events } : { status: 'conflict' };
   }
   const rows = events.map((e) => ({
     endpoint: ctx.endpoint,

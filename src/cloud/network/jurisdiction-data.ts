@@ -29,7 +29,7 @@ const PAGE = 1000;
 
 export async function countCountryEvents(q: Queryable, country: string): Promise<{ events: number; lastId: number }> {
   const row = await q.get<{ n: number; last: number | null }>('SELECT COUNT(*) AS n, MAX(id) AS last FROM network_events WHERE country = ?', [country]);
-  return { events: Number(row?.n ?? 0), lastId: Number(row?.last ?? 0) };
+  return { events: row?.n ?? 0, lastId: row?.last ?? 0 };
 }
 
 /** The country's events with ids up to `lastId`, in the order stored, a page at a time. */
@@ -41,9 +41,9 @@ export async function* readCountryEvents(q: Queryable, country: string, lastId: 
          FROM network_events WHERE country = ? AND id > ? AND id <= ? ORDER BY id LIMIT ?`,
       [country, after, lastId, PAGE],
     );
-    for (const { id: _id, ...event } of rows) yield { ...event, size: Number(event.size) };
+    for (const { id: _id, ...event } of rows) yield { ...event, size: event.size };
     if (rows.length < PAGE) return;
-    after = Number(rows[rows.length - 1]!.id);
+    after = rows[rows.length - 1]!.id;
   }
 }
 

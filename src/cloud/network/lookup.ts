@@ -38,7 +38,7 @@ export function prefixCost(prefix: string): number {
 }
 
 function toHash(row: BucketRow, quorum: number): BucketHash | null {
-  const v = hashVerdict(row.operator_verdict, Number(row.detecting_endpoints), quorum);
+  const v = hashVerdict(row.operator_verdict, row.detecting_endpoints, quorum);
   if (!v) return null;
   // A clean verdict lists no names: they would only be the detections it overrules.
   return { sha256: row.sha256, verdict: v.verdict, source: v.source, detection_names: v.verdict === 'clean' ? [] : (JSON.parse(row.detection_names) as string[]) };

@@ -41,12 +41,12 @@ export async function summarizeHash(q: Queryable, sha256: string, quorum: number
   const row = await readHash(q, sha256);
   if (!row) return undefined;
   const operator = (await getOperatorVerdict(q, sha256)) ?? null;
-  const v = hashVerdict(operator?.verdict ?? null, Number(row.detecting_endpoints), quorum);
+  const v = hashVerdict(operator?.verdict ?? null, row.detecting_endpoints, quorum);
   return {
     sha256,
-    prevalence: Number(row.endpoints),
-    detecting_endpoints: Number(row.detecting_endpoints),
-    reports: Number(row.reports),
+    prevalence: row.endpoints,
+    detecting_endpoints: row.detecting_endpoints,
+    reports: row.reports,
     first_seen: row.first_seen,
     last_seen: row.last_seen,
     countries: JSON.parse(row.countries) as string[],
@@ -72,7 +72,7 @@ export async function setOperatorVerdict(tx: Queryable, sha256: string, verdict:
   await tx.run('UPDATE network_hashes SET operator_verdict = ? WHERE sha256 = ?', [verdict === 'none' ? null : verdict, sha256]);
   if (verdict === 'none') {
     await tx.run('DELETE FROM network_operator_verdicts WHERE sha256 = ?', [sha256]);
-    if (Number(row?.reports ?? 0) === 0) await tx.run('DELETE FROM network_hashes WHERE sha256 = ?', [sha256]);
+    if ((row?.reports ?? 0) === 0) await tx.run('DELETE FROM network_hashes WHERE sha256 = ?', [sha256]);
   } else {
     entry = { verdict, reason, set_by: actor.name, set_at: actor.now.toISOString() };
     await tx.run(

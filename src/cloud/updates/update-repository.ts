@@ -94,6 +94,7 @@ export class UpdateRepository {
    * keys (TUF 5.3.4: both thresholds), logged; then targets, snapshot and timestamp re-signed.
    */
   async rotate(role: TufRole, actor: string): Promise<{ rootVersion: number; keyIds: string[] }> {
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-conversion -- a caller from plain JavaScript or parsed input may pass a non-string here; the check and its message must not throw on it
     if (!TUF_ROLES.includes(role)) throw new UpdateError('BAD_ARGUMENT', `no role ${String(role)}: one of ${TUF_ROLES.join(', ')}`);
     return this.locked(async (tx, now) => {
       const current = await readCurrent(tx);

@@ -38,6 +38,7 @@ function cosignedMessage(seconds: bigint, text: string | Uint8Array): Buffer {
 
 /** The clock's verifier key (vkey) for the raw 32-byte Ed25519 `publicKey`, or for a key object. */
 export function formatClockVerifierKey(name: string, key: Uint8Array | KeyObject): string {
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-conversion -- a caller from plain JavaScript or parsed input may pass a non-string here; the check and its message must not throw on it
   if (!isValidKeyName(name)) throw new TlogError('MALFORMED_KEY', `clock key name ${JSON.stringify(String(name).slice(0, 80))} is not a key name`);
   const publicKey = key instanceof Uint8Array ? key : rawEd25519PublicKey(key);
   if (publicKey.length !== 32) throw new TlogError('MALFORMED_KEY', `an Ed25519 public key is 32 bytes, found ${publicKey.length}`);

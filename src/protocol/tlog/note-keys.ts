@@ -180,5 +180,6 @@ function decodeKey(text: string, what: string): Uint8Array {
 }
 
 function checkName(name: string): void {
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-conversion -- a caller from plain JavaScript or parsed input may pass a non-string here; the check and its message must not throw on it
   if (!isValidKeyName(name)) throw new TlogError('MALFORMED_KEY', `key name ${JSON.stringify(String(name).slice(0, 100))} is empty or holds a space, a + or a control character`);
 }
