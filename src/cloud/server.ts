@@ -67,7 +67,7 @@ export async function buildCloudServer(options: CloudServerOptions): Promise<Fas
   // JSON only: a text body is 415, not a string that fails validation.
   app.removeContentTypeParser(['text/plain']);
   app.setErrorHandler((error, request, reply) => sendError(error, request, reply, policyErrorAsHttp));
-  app.setNotFoundHandler((request, reply) => sendError(new HttpError(404, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}`), request, reply));
+  app.setNotFoundHandler((request, reply) => sendError(new HttpError(404, 'not_found', `no route ${request.method} ${request.url.split('?')[0]!}`), request, reply));
 
   // Authentication runs first, for every request that carries a token, so rate limiting can key on
   // the token. A refused token is not answered here: the rate limit (keyed on the address then)

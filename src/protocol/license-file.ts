@@ -238,6 +238,6 @@ function rawPublicKey(key: KeyObject): Buffer {
 }
 
 function ed25519PublicKey(key: KeyObject): KeyObject {
-  if (key?.asymmetricKeyType !== 'ed25519') throw new LicenseFileError('BAD_KEY', `expected an Ed25519 key, found ${key?.asymmetricKeyType ?? 'something else'}`);
+  if (key.asymmetricKeyType !== 'ed25519') throw new LicenseFileError('BAD_KEY', `expected an Ed25519 key, found ${key.asymmetricKeyType ?? 'something else'}`);
   return key.type === 'private' ? createPublicKey(key) : key;
 }

@@ -40,7 +40,7 @@ export const LICENSE_KEY_MAX_INPUT_CHARS = 256;
 export type LicenseKeyCheck = { ok: true; key: string } | { ok: false; reason: string };
 
 const GROUP = 5;
-const VALUE = new Map([...LICENSE_KEY_ALPHABET].map((c, i) => [c, i] as const));
+const VALUE = new Map(Array.from(LICENSE_KEY_ALPHABET, (c, i) => [c, i] as const));
 const LOOK_ALIKES: Record<string, string> = { I: '1', L: '1', O: '0' };
 /** Whitespace, hyphens and dashes (as pasted from documents), soft hyphen, zero-width characters. */
 const SEPARATORS_RE = /[\s\-_\u00ad\u2010-\u2015\u2212\u200b-\u200d\u2060\ufeff]/g;

@@ -5,9 +5,9 @@ import { expect, it } from 'vitest';
 import { addCustomer, describeStores, startCloud, type TestCloud } from './harness.js';
 
 async function sellOne(cloud: TestCloud, tenantId: string): Promise<string> {
-  const product = (await cloud.request('POST', '/v1/products', { body: { name: 'Vigil Endpoint' } })).json() as { id: string };
-  const plan = (await cloud.request('POST', '/v1/plans', { body: { product_id: product.id, name: 'one seat', duration_days: 365, seats: 1, entitlements: ['updates'] } })).json() as { id: string };
-  return ((await cloud.request('POST', '/v1/orders', { body: { plan_id: plan.id, tenant_id: tenantId } })).json() as { license: { id: string } }).license.id;
+  const product = (await cloud.request('POST', '/v1/products', { body: { name: 'Vigil Endpoint' } })).json<{ id: string }>();
+  const plan = (await cloud.request('POST', '/v1/plans', { body: { product_id: product.id, name: 'one seat', duration_days: 365, seats: 1, entitlements: ['updates'] } })).json<{ id: string }>();
+  return ((await cloud.request('POST', '/v1/orders', { body: { plan_id: plan.id, tenant_id: tenantId } })).json<{ license: { id: string } }>()).license.id;
 }
 
 async function setUp(kind: 'sqlite' | 'postgres') {
@@ -63,7 +63,7 @@ describeStores('licence transfer', (kind) => {
     // After acceptance the giver may know who has it.
     const after = ((await cloud.request('GET', '/v1/transfers', { token: acme.adminToken })).json().offers as { id: string }[]).find((o) => o.id === real.id);
     expect(after).toMatchObject({ status: 'accepted', to_tenant_name: 'Globex Secret Name' });
-    const kinds = ((await cloud.request('GET', '/v1/audit/records?limit=1000')).json() as { records: { kind: string }[] }).records.map((r) => r.kind);
+    const kinds = ((await cloud.request('GET', '/v1/audit/records?limit=1000')).json<{ records: { kind: string }[] }>()).records.map((r) => r.kind);
     expect(kinds).toEqual(expect.arrayContaining(['license.transfer.offer', 'license.transfer.out', 'license.transfer.in']));
     expect((await cloud.request('GET', '/v1/audit/verify')).json().ok).toBe(true);
   });

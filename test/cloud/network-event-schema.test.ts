@@ -21,7 +21,7 @@ function protocolVerdict(value: unknown): { ok: true; event: NetworkEvent } | { 
 function expectAgreement(value: unknown, label: string): void {
   const zod = networkEvent.safeParse(value);
   const ours = protocolVerdict(value);
-  expect(zod.success, `${label}: zod ${zod.success ? 'accepts' : 'refuses'}, protocol ${ours.ok ? 'accepts' : `refuses ${ours.ok ? '' : ours.field}`}`).toBe(ours.ok);
+  expect(zod.success, `${label}: zod ${zod.success ? 'accepts' : 'refuses'}, protocol ${ours.ok ? 'accepts' : `refuses ${ours.field}`}`).toBe(ours.ok);
   if (zod.success && ours.ok) expect(zod.data, label).toEqual(ours.event);
   if (!zod.success && !ours.ok && ours.field !== '') {
     const paths = zod.error.issues.map((i) => i.path.join('.'));

@@ -105,7 +105,7 @@ describe('canonicalJson (RFC 8785)', () => {
     ['undefined at the top', undefined, /\$: a undefined/],
     ['undefined in an array', [1, undefined], /\$\[1\]: a undefined/],
     ['a Map', { m: new Map([[1, 2]]) }, /\$\.m: a Map is not a JSON object/],
-    ['a class instance', { c: new (class Point {})() }, /\$\.c: a Point/],
+    ['a class instance', { c: new (class Point { readonly x = 1; })() }, /\$\.c: a Point/],
     ['a lone surrogate in a string', { s: 'a\udead' }, /\$\.s: string holds a lone UTF-16 surrogate/],
     ['a lone surrogate in a name', { 'k\ud800': 1 }, /lone UTF-16 surrogate/],
     ['an odd member name', { 'a b': [Number.NaN] }, /\$\["a b"\]\[0\]: NaN/],

@@ -114,7 +114,7 @@ interface Sources {
 function sources(count: number, seed = 7): Sources {
   const r = new Rng(seed);
   const families = ['Win.Trojan.Agent', 'Win.Worm.Mydoom', 'Doc.Dropper.Emotet', 'Unix.Malware.Mirai', 'Html.Phishing.Bank'];
-  const name = (i: number) => `${families[i % families.length]}-${1000 + i * 7}-0`;
+  const name = (i: number) => `${families[i % families.length]!}-${1000 + i * 7}-0`;
   const s: Sources = { hdb: [], hsb: [], ndb: [], ldb: [] };
   for (let i = 0; i < count; i++) s.hdb.push(`${r.hex(16)}:${100 + r.int(100000)}:${name(i)}`);
   for (let i = 0; i < count; i++) s.hsb.push(`${r.hex(32)}:${100 + r.int(100000)}:${name(count + i)}`);

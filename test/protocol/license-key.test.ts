@@ -43,7 +43,7 @@ describe('generateLicenseKey', () => {
 
   it('uses every symbol at every random position (115 random bits)', () => {
     const seen = Array.from({ length: 23 }, () => new Set<string>());
-    for (let i = 0; i < 2000; i++) [...symbolsOf(generateLicenseKey()).slice(0, 23)].forEach((c, j) => seen[j]!.add(c));
+    for (let i = 0; i < 2000; i++) Array.from(symbolsOf(generateLicenseKey()).slice(0, 23)).forEach((c, j) => seen[j]!.add(c));
     expect(seen.every((s) => s.size === 32)).toBe(true);
   });
 });
@@ -72,7 +72,7 @@ describe('the check symbols', () => {
         }
         if (i < 24 && s[i] !== s[i + 1]) {
           tried++;
-          const swapped = s.slice(0, i) + s[i + 1] + s[i] + s.slice(i + 2);
+          const swapped = s.slice(0, i) + s[i + 1]! + s[i]! + s.slice(i + 2);
           expect(reasonOf(keyOf(swapped)), `${key} swapping ${i + 1} and ${i + 2}`).toBe('checksum does not match: a character is mistyped');
         }
       }
@@ -82,7 +82,7 @@ describe('the check symbols', () => {
 
   it('catch every error in two symbols on a sample key (distance 3), swaps at any distance included', () => {
     const s = symbolsOf(sampleKey());
-    const values = [...s].map((c) => LICENSE_KEY_ALPHABET.indexOf(c));
+    const values = Array.from(s, (c) => LICENSE_KEY_ALPHABET.indexOf(c));
     let caught = 0;
     for (let i = 0; i < 25; i++) {
       for (let j = i + 1; j < 25; j++) {

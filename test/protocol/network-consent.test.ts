@@ -13,6 +13,6 @@ describe('network consent categories', () => {
 
   it('recognises only the categories themselves', () => {
     for (const c of CONSENT_CATEGORIES) expect(isConsentCategory(c)).toBe(true);
-    for (const v of ['Detections', 'detection', '', null, undefined, 1, ['detections'], { detections: true }, '__proto__', 'toString']) expect(isConsentCategory(v), String(v)).toBe(false);
+    for (const v of ['Detections', 'detection', '', null, undefined, 1, ['detections'], { detections: true }, '__proto__', 'toString']) expect(isConsentCategory(v), (JSON.stringify(v) as string | undefined) ?? 'undefined').toBe(false);
   });
 });

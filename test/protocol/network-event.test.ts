@@ -55,7 +55,7 @@ describe('network event', () => {
       [{ ...OK, path: 'C:\\Users\\alice\\evil.exe' }, 'UNKNOWN_FIELD', 'event.path'],
       [{ ...OK, user: 'alice' }, 'UNKNOWN_FIELD', 'event.user'],
     ];
-    for (const [value, code, field] of cases) expect(refusal(() => parseNetworkEvent(value)), JSON.stringify(value)?.slice(0, 80)).toMatchObject({ code, field });
+    for (const [value, code, field] of cases) expect(refusal(() => parseNetworkEvent(value)), (JSON.stringify(value) as string | undefined)?.slice(0, 80)).toMatchObject({ code, field });
   });
 
   it('names where the event is, and says "printable" of control characters', () => {

@@ -41,7 +41,7 @@ describe('root log field', () => {
     ];
     for (const [value, code, field] of cases) {
       const fields = value === undefined ? {} : { [ROOT_LOG_FIELD]: value };
-      expect(refusal(() => parseRootLogFields(fields)), JSON.stringify(value)?.slice(0, 60)).toMatchObject({ code, field });
+      expect(refusal(() => parseRootLogFields(fields)), (JSON.stringify(value) as string | undefined)?.slice(0, 60)).toMatchObject({ code, field });
     }
   });
 

@@ -90,7 +90,7 @@ describe('VigilError', () => {
     const direct: string[] = [];
     for (const file of sourceFiles(SRC)) {
       for (const m of readFileSync(file, 'utf8').matchAll(/class (\w+) extends Error\b/g)) {
-        const where = `${relative(SRC, file)}:${m[1]}`;
+        const where = `${relative(SRC, file)}:${m[1]!}`;
         if (!signals.has(where)) direct.push(where);
       }
     }

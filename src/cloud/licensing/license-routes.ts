@@ -173,7 +173,7 @@ export function licenseRoutes(s: CloudServices): AnyRoute[] {
         const license = await visibleLicense(s.store, principal, params.licenseId);
         requireManager(principal, license);
         const activation = await getActivation(s.store, params.activationId);
-        if (!activation || activation.license_id !== license.id) throw notFound(`activation ${params.activationId}`);
+        if (activation?.license_id !== license.id) throw notFound(`activation ${params.activationId}`);
         const { secret_hash: _hidden, ...shown } = activation;
         return s.store.transaction((tx) => deactivateSeat(tx, shown, license.tenant_id, actorFor(principal, s.now())));
       },

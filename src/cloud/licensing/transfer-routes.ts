@@ -122,7 +122,7 @@ export function transferRoutes(s: CloudServices, withState: (l: License) => Lice
             if (license.status === 'revoked') throw new HttpError(409, 'conflict', 'a revoked license cannot be transferred');
             const from = (await getTenant(tx, offer.from_tenant))!;
             const receiver = await getTenant(tx, offer.to_tenant);
-            if (!receiver || receiver.kind !== 'customer') throw new HttpError(409, 'conflict', 'licenses belong to customer tenants');
+            if (receiver?.kind !== 'customer') throw new HttpError(409, 'conflict', 'licenses belong to customer tenants');
             to = receiver;
             const gate = (tenant: Tenant, side: 'from' | 'to') => ({
               action: 'license.transfer' as const,

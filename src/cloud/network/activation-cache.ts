@@ -55,7 +55,7 @@ export class ActivationCache {
   async authenticate(id: string, secret: string): Promise<Principal | string> {
     const presented = Buffer.from(secret);
     const hit = this.fresh(id);
-    if (hit && hit.secret.length === presented.length && timingSafeEqual(hit.secret, presented)) return hit.caller.principal;
+    if (hit?.secret.length === presented.length && timingSafeEqual(hit.secret, presented)) return hit.caller.principal;
     const generation = this.generation;
     const clockAt = this.now();
     const principal = await authenticateActivation(this.store, id, secret, clockAt);
@@ -71,7 +71,7 @@ export class ActivationCache {
   /** The caller behind a principal that presented an activation. */
   async callerOf(principal: Principal): Promise<NetworkCaller> {
     const entry = principal.activation && this.entries.get(principal.activation.id);
-    if (entry && entry.caller.principal.tenantId === principal.tenantId) return entry.caller.principal === principal ? entry.caller : { ...entry.caller, principal };
+    if (entry?.caller.principal.tenantId === principal.tenantId) return entry.caller.principal === principal ? entry.caller : { ...entry.caller, principal };
     return this.describe(principal);
   }
 

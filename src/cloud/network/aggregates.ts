@@ -57,7 +57,7 @@ function summarize(events: readonly NetworkEvent[], receivedAt: string): HashDel
     d.last = maxIso(d.last, seen);
     if (e.kind === 'detection') {
       d.detected = true;
-      if (e.detection !== null && !d.names.includes(e.detection)) d.names.push(e.detection);
+      if (!d.names.includes(e.detection)) d.names.push(e.detection);
     }
   }
   return [...byHash.values()].sort((a, b) => (a.sha256 < b.sha256 ? -1 : 1));

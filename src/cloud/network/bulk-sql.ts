@@ -22,11 +22,12 @@ export interface RowStatement {
 }
 
 /** Runs `statement` for `rows`; returns what it returned (`RETURNING`), or the number of rows changed. */
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the caller names the type of the rows its RETURNING clause gives back
 export async function forEachRow<T = never>(q: Queryable, columns: Columns, rows: readonly Row[], statement: RowStatement): Promise<{ returned: T[]; changes: number }> {
   const names = Object.keys(columns);
   if (rows.length === 0) return { returned: [], changes: 0 };
   if (q.dialect === 'postgres') {
-    const source = `(SELECT * FROM json_to_recordset(?::json) AS x(${names.map((n) => `${n} ${columns[n]}`).join(', ')}))`;
+    const source = `(SELECT * FROM json_to_recordset(?::json) AS x(${names.map((n) => `${n} ${columns[n]!}`).join(', ')}))`;
     const param = JSON.stringify(rows.map((r) => Object.fromEntries(names.map((n) => [n, r[n] ?? null]))));
     if (statement.returning) {
       const returned = await q.all<T>(statement.postgres(source), [param]);

@@ -63,7 +63,7 @@ export class DecisionCache<T> {
   async remember(q: Queryable, key: string, action: PolicyAction, now: Date, make: (rules: readonly PolicyRule[]) => Promise<T>): Promise<Remembered<T>> {
     const nowMs = now.getTime();
     const known = this.entries.get(key);
-    if (known && known.generation === this.generation && nowMs >= known.fromMs && nowMs < known.untilMs && performance.now() - known.realAt < this.ttlMs) return known;
+    if (known?.generation === this.generation && nowMs >= known.fromMs && nowMs < known.untilMs && performance.now() - known.realAt < this.ttlMs) return known;
     const generation = this.generation;
     const rules = await this.currentRules(q);
     const entry: Entry<T> = {

@@ -31,7 +31,7 @@ export class RepeatWindow {
    */
   claim(key: string, signature: string, nowMs: number): boolean {
     const last = this.recorded.get(key);
-    if (last && last.signature === signature && nowMs >= last.atMs && nowMs - last.atMs < this.windowMs) return false;
+    if (last?.signature === signature && nowMs >= last.atMs && nowMs - last.atMs < this.windowMs) return false;
     if (this.recorded.size >= REPEAT_WINDOW_MAX_KEYS && !last) this.recorded.clear();
     this.recorded.set(key, { signature, atMs: nowMs });
     return true;

@@ -74,7 +74,7 @@ export const ruleInputSchema = z
     const from = instantOf('from', rule.from);
     const until = rule.until === undefined ? null : instantOf('until', rule.until);
     if (from !== null && until !== null && until <= from) {
-      ctx.addIssue({ code: 'custom', path: ['until'], message: `"until" (${rule.until}) must be after "from" (${rule.from})` });
+      ctx.addIssue({ code: 'custom', path: ['until'], message: `"until" (${rule.until!}) must be after "from" (${rule.from})` });
     }
   });
 

@@ -41,7 +41,7 @@ const sourceSchema = z.strictObject({
   name: z
     .string()
     .regex(SOURCE_NAME, 'a plain file name: letters, digits, ".", "_", "-", starting with a letter or digit, at most 128 characters')
-    .refine((name) => (SOURCE_EXTENSIONS as readonly string[]).includes(extensionOf(name)), { message: `a signature source: the name ends in one of ${SOURCE_EXTENSIONS.join(' ')}` }),
+    .refine((name) => (SOURCE_EXTENSIONS as readonly string[]).includes(extensionOf(name)), { error: `a signature source: the name ends in one of ${SOURCE_EXTENSIONS.join(' ')}` }),
   // Canonical base64 only: decoding and encoding again gives the same text (Buffer.from alone skips junk).
   content_base64: z.string().transform((text, ctx) => {
     const bytes = Buffer.from(text, 'base64');

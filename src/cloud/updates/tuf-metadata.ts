@@ -106,6 +106,7 @@ export function parseDocument(role: 'timestamp', text: string): SignedDocument<T
 export function parseDocument(role: TufRole, text: string): SignedDocument<Root | Targets | Snapshot | Timestamp> {
   try {
     const json = JSON.parse(text) as Parameters<typeof Metadata.fromJSON>[1];
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-enum-assignment -- the role names are MetadataKind's values; tuf-js types fromJSON per kind
     return { metadata: Metadata.fromJSON(role as MetadataKind.Root, json), text };
   } catch (e) {
     throw new UpdateError('STORE_CORRUPT', `stored ${role} metadata does not parse: ${(e as Error).message}`, { cause: e });

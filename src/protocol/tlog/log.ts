@@ -240,7 +240,7 @@ export class TransparencyLog {
   private async readTileHashes(level: number, index: number, width: number): Promise<Uint8Array[]> {
     const path = tilePath({ level, index, width });
     const data = await this.options.storage.read(path);
-    if (data === undefined || data.length !== width * HASH_SIZE) throw new TlogError('STORAGE_CORRUPT', `tile ${path} is ${data === undefined ? 'missing from the store' : `${data.length} bytes, not ${width * HASH_SIZE}`}`);
+    if (data?.length !== width * HASH_SIZE) throw new TlogError('STORAGE_CORRUPT', `tile ${path} is ${data === undefined ? 'missing from the store' : `${data.length} bytes, not ${width * HASH_SIZE}`}`);
     return Array.from({ length: width }, (_, i) => tileHash(data, i));
   }
 }

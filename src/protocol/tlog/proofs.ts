@@ -221,7 +221,9 @@ function isPowerOfTwo(n: number): boolean {
 }
 
 function checkProofHashes(proof: readonly Uint8Array[]): void {
-  if (!Array.isArray(proof)) throw new TlogError('MALFORMED_PROOF', 'a proof must be an array of hashes');
+  // Proofs come from the network: the type is what they should be, not yet what they are.
+  const given: unknown = proof;
+  if (!Array.isArray(given)) throw new TlogError('MALFORMED_PROOF', 'a proof must be an array of hashes');
   proof.forEach((p, i) => checkHash(p, `proof hash ${i}`, 'MALFORMED_PROOF'));
 }
 

@@ -28,7 +28,7 @@ describeStores('request text', (kind) => {
       expect(r.statusCode).toBe(400);
       expect(r.json().error).toMatchObject({ code: 'invalid_request', details: [{ path: 'body.name' }] });
     }
-    const product = (await cloud.request('POST', '/v1/products', { body: { name: 'Vigil' } })).json() as { id: string };
+    const product = (await cloud.request('POST', '/v1/products', { body: { name: 'Vigil' } })).json<{ id: string }>();
     const plan = `{"product_id":"${product.id}","name":"ok","duration_days":30,"seats":1,"entitlements":[],"note\\udc00":1}`;
     const r = await cloud.app.inject({ method: 'POST', url: '/v1/plans', headers: { authorization: `Bearer ${cloud.operatorToken}`, ...json }, payload: plan });
     expect(r.statusCode).toBe(400);
@@ -42,7 +42,7 @@ describeStores('request text', (kind) => {
 
   it('answers 409 for a plan name that exists, alone and in a race of 13', async () => {
     const cloud = await startCloud(kind);
-    const product = (await cloud.request('POST', '/v1/products', { body: { name: 'Vigil' } })).json() as { id: string };
+    const product = (await cloud.request('POST', '/v1/products', { body: { name: 'Vigil' } })).json<{ id: string }>();
     const plan = (name: string) => ({ product_id: product.id, name, duration_days: 30, seats: 1, entitlements: ['updates'] });
     expect((await cloud.request('POST', '/v1/plans', { body: plan('Basic') })).statusCode).toBe(201);
     const again = await cloud.request('POST', '/v1/plans', { body: plan('Basic') });

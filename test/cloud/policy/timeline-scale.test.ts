@@ -34,18 +34,18 @@ function referenceTimeline(rules: PolicyRule[], jurisdiction: string): string[] 
   const out: string[] = [];
   for (const action of POLICY_ACTIONS) {
     let last = decide(rules, { location: jurisdiction }, action, new Date(-8.64e15));
-    out.push(`null ${action} ${last.decision} ${last.rule?.id}`);
+    out.push(`null ${action} ${last.decision} ${String(last.rule?.id)}`);
     for (const t of instants) {
       const d = decide(rules, { location: jurisdiction }, action, new Date(t));
       if (d.decision === last.decision && d.rule?.id === last.rule?.id) continue;
-      out.push(`${new Date(t).toISOString()} ${action} ${d.decision} ${d.rule?.id}`);
+      out.push(`${new Date(t).toISOString()} ${action} ${d.decision} ${String(d.rule?.id)}`);
       last = d;
     }
   }
   return out;
 }
 
-const line = (e: TimelineEntry) => `${e.at} ${e.action} ${e.decision.decision} ${e.decision.rule?.id}`;
+const line = (e: TimelineEntry) => `${String(e.at)} ${e.action} ${e.decision.decision} ${String(e.decision.rule?.id)}`;
 
 it('gives what decide gives at every boundary, on 600 overlapping rules', () => {
   const rules = buildRules(600);
@@ -86,6 +86,7 @@ it('lets other work run between slices of a long sweep', async () => {
   });
   // Another task, scheduled turn after turn, sees the sweep part-way: the loop was given back.
   const seen: number[] = [];
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- set when the page settles
   while (!finished) {
     seen.push(work.comparisons);
     await new Promise<void>((resolve) => setImmediate(resolve));
@@ -117,7 +118,7 @@ describeStores('timeline route', (kind) => {
     do {
       const r = await cloud.request('GET', `/v1/policy/timeline?jurisdiction=US&limit=500${cursor ? `&cursor=${cursor}` : ''}`);
       expect(r.statusCode).toBe(200);
-      const body = r.json() as { changes: TimelineEntry[]; next_cursor: string | null };
+      const body = r.json<{ changes: TimelineEntry[]; next_cursor: string | null }>();
       expect(body.changes.length).toBeLessThanOrEqual(500);
       if (body.next_cursor !== null) expect(body.changes).toHaveLength(500);
       pages.push(body.changes);
@@ -126,7 +127,7 @@ describeStores('timeline route', (kind) => {
     expect(pages.length).toBeGreaterThan(2);
     const all = (await cloud.request('GET', '/v1/policy/timeline?jurisdiction=US&limit=1000')).json().changes as TimelineEntry[];
     expect(pages.flat().slice(0, all.length)).toEqual(all);
-    const keys = pages.flat().map((e) => `${e.at} ${e.action}`);
+    const keys = pages.flat().map((e) => `${String(e.at)} ${e.action}`);
     expect(new Set(keys).size).toBe(keys.length);
 
     // End to end: a timeline that sweeps every instant and lists little, and /v1/health answers

@@ -110,7 +110,7 @@ describe('vigil cloud release, keys, timestamp, repo', () => {
 describe('vigil cloud release --help', () => {
   it('describes each command and its options', async () => {
     for (const args of [['release', 'publish'], ['release', 'list'], ['keys', 'rotate'], ['timestamp', 'refresh'], ['repo', 'export']]) {
-      const result = await vigilCloud([...args, '--help']).catch((e: { code?: string }) => ({ code: e.code, stdout: '', stderr: '' }));
+      const result = await vigilCloud([...args, '--help']).catch((e: unknown) => ({ code: (e as { code?: string }).code, stdout: '', stderr: '' }));
       expect(result.code, args.join(' ')).toBe('commander.helpDisplayed');
     }
   });

@@ -155,10 +155,10 @@ describeStores('POST /v1/updates/releases', (kind) => {
   it('is for operators only, and offered only by a server given the update keys', async () => {
     const cloud = await startSigningCloud(kind);
     const body = upload(writeSources(1));
-    const auditor = (await cloud.request('POST', `/v1/tenants/${cloud.vendorTenantId}/users`, { name: 'auditor', role: 'auditor' })).json() as { id: string };
+    const auditor = (await cloud.request('POST', `/v1/tenants/${cloud.vendorTenantId}/users`, { name: 'auditor', role: 'auditor' })).json<{ id: string }>();
     const auditorToken = (await cloud.request('POST', '/v1/tokens', { user_id: auditor.id })).json().token as string;
-    const tenant = (await cloud.request('POST', '/v1/tenants', { name: 'Customer', country: null })).json() as { id: string };
-    const admin = (await cloud.request('POST', `/v1/tenants/${tenant.id}/users`, { name: 'admin', role: 'customer-admin' })).json() as { id: string };
+    const tenant = (await cloud.request('POST', '/v1/tenants', { name: 'Customer', country: null })).json<{ id: string }>();
+    const admin = (await cloud.request('POST', `/v1/tenants/${tenant.id}/users`, { name: 'admin', role: 'customer-admin' })).json<{ id: string }>();
     const adminToken = (await cloud.request('POST', '/v1/tokens', { user_id: admin.id })).json().token as string;
     expect((await cloud.request('POST', '/v1/updates/releases', body, null)).statusCode).toBe(401);
     expect((await cloud.request('POST', '/v1/updates/releases', body, 'vgl_not_a_token')).statusCode).toBe(401);

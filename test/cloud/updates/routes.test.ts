@@ -37,7 +37,7 @@ describeStores('update repository over HTTP', (kind) => {
     expect(targets.statusCode).toBe(200);
 
     const [name, info] = Object.entries(checked.targets.signed.targets).find(([n]) => n.endsWith('.vigildb'))!;
-    const target = await cloud.request('GET', `/v1/updates/targets/${info.hashes.sha256}.${name}`, { token: null });
+    const target = await cloud.request('GET', `/v1/updates/targets/${info.hashes.sha256!}.${name}`, { token: null });
     expect(target.statusCode).toBe(200);
     expect(target.rawPayload.length).toBe(info.length);
     expect((await cloud.request('GET', `/v1/updates/targets/${'0'.repeat(64)}.${name}`, { token: null })).statusCode).toBe(404);

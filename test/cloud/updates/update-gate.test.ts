@@ -34,7 +34,7 @@ describeStores('update policy gate', (kind) => {
     await repo.publish(compileRelease(1), 'test');
     const checked = await checkRepository(cloud.store, new Date());
     const [name, info] = Object.entries(checked.targets.signed.targets).find(([n]) => n.endsWith('.vigildb'))!;
-    const targetUrl = `/v1/updates/targets/${info.hashes.sha256}.${name}`;
+    const targetUrl = `/v1/updates/targets/${info.hashes.sha256!}.${name}`;
     expect((await cloud.request('POST', '/v1/policy/import', { body: SCENARIO })).statusCode).toBe(201);
     const vendorKey = importPublicKeyPem((await cloud.request('GET', '/v1/licensing/public-key', { token: null })).json().pem);
     const verifies = (n: Notice) => n.key_id === publicKeyId(vendorKey) && verify(null, Buffer.from(POLICY_NOTICE_SIGNATURE_PREFIX + canonicalJson(n.payload)), vendorKey, Buffer.from(n.signature, 'base64'));
