@@ -120,7 +120,7 @@ describeStores('update delivery without a credential, and entitlements (issue 16
     const [name, info] = Object.entries(checked.targets.signed.targets).find(([n]) => n.endsWith('.vigildb'))!;
     expect((await cloud.request('POST', '/v1/policy/import', { body: SCENARIO })).statusCode).toBe(201);
     cloud.now.value = AFTER;
-    return { cloud, networkOnly, targetUrl: `/v1/updates/targets/${info.hashes.sha256}.${name}` };
+    return { cloud, networkOnly, targetUrl: `/v1/updates/targets/${info.hashes.sha256 ?? ''}.${name}` };
   }
   interface Rec { actor: string; data: { action: string; decision: { decision: string }; subject: Record<string, string>; location_source: string; context: Record<string, unknown> } }
 
@@ -145,7 +145,7 @@ describeStores('update delivery without a credential, and entitlements (issue 16
 
     const records = (await cloud.request('GET', '/v1/audit/records?kind=policy.decision&limit=1000')).json().records as Rec[];
     const anonymous = records.filter((r) => r.actor === 'anonymous');
-    expect(anonymous.map((r) => `${r.data.action}:${r.data.decision.decision}:${r.data.subject['location']}`)).toEqual(['download:deny:US', 'download:allow:FR']);
+    expect(anonymous.map((r) => `${r.data.action}:${r.data.decision.decision}:${r.data.subject['location'] ?? ''}`)).toEqual(['download:deny:US', 'download:allow:FR']);
     expect(anonymous[0]!.data).toMatchObject({ location_source: 'ip', context: { credential: 'none', repeats_within_s: 600 } });
     expect(anonymous[0]!.data.subject['person']).toBeUndefined();
   });
