@@ -4,8 +4,9 @@
  * - streams with tuf-js's length cap (BaseFetcher.downloadFile refuses a byte past the length the
  *   metadata declares: "endless data", TUF 5.7.2 / 5.4.1 limits),
  * - reports download progress,
- * - turns a 403 `policy_denied` answer into POLICY_DENIED with the decision (kept in
- *   `policyRefusal` too, since tuf-js rewraps some errors as text),
+ * - turns a 403 `policy_denied` answer into POLICY_DENIED with the decision, a 403 `not_entitled`
+ *   into NOT_ENTITLED and a 401 to the activation into LICENSE_REFUSED (each kept in `refusal`
+ *   too, since tuf-js rewraps some errors as text),
  * - answers a missing file as tuf-js expects (DownloadHTTPError 404: no newer root version),
  * - sends the activation credential when given one (the vendor's server only; redirects are then
  *   not followed, so the secret never goes to another address), and collects the signed policy
@@ -52,6 +53,8 @@ type ByteStream = ReadableStream<Uint8Array<ArrayBuffer>>;
 export class RepoFetcher extends BaseFetcher {
   /** The policy refusal met by any fetch, if one was. */
   policyRefusal: UpdateClientError | undefined;
+  /** The server's refusal of this machine met by any fetch (policy, license or entitlement), if one was. */
+  refusal: UpdateClientError | undefined;
   /** The last failure of ours a fetch threw (tuf-js rewraps some as text). */
   lastFailure: UpdateClientError | undefined;
   /** The notices delivered files came with (a `notice` decision), one per distinct notice. */
@@ -131,7 +134,8 @@ export class RepoFetcher extends BaseFetcher {
     }
     if (this.options.authorization && response.status === 401) {
       await response.body?.cancel().catch(() => undefined);
-      throw new UpdateClientError('FETCH_FAILED', `the server refused this machine's activation (HTTP 401): it was deactivated or its license ended; see "vigil license status", or "vigil license refresh"`);
+      this.refusal = new UpdateClientError('LICENSE_REFUSED', `the server refused this machine's activation (HTTP 401): it was deactivated, or its license was revoked, ended or suspended, so this machine gets no updates from it; it keeps scanning with the database it has installed; see "vigil license status", or "vigil license refresh"`);
+      throw this.refusal;
     }
     if (response.status === 403) {
       const text = await readCappedText(response, ERROR_ANSWER_MAX_BYTES, (why) => new UpdateClientError('FETCH_FAILED', why)).catch(() => '');
@@ -146,7 +150,12 @@ export class RepoFetcher extends BaseFetcher {
         const what = describeAction(refusal.decision?.action, 'signature updates');
         const notice = readPolicyNotice((parsed as { error?: { notice?: unknown } } | undefined)?.error?.notice, this.options.noticeTrust);
         this.policyRefusal = new UpdateClientError('POLICY_DENIED', `the vendor's policy stops ${what} here: ${refusal.message}`, { ...(refusal.decision ? { decision: refusal.decision } : {}), ...(notice ? { notice } : {}) });
+        this.refusal = this.policyRefusal;
         throw this.policyRefusal;
+      }
+      if (refusal.code === 'not_entitled') {
+        this.refusal = new UpdateClientError('NOT_ENTITLED', `the server does not deliver updates to this machine: ${refusal.message}`);
+        throw this.refusal;
       }
     }
     if (!response.ok || !response.body) {

@@ -83,7 +83,7 @@ function readMetadata<T extends Root | Timestamp | Snapshot | Targets>(dir: stri
 
 /** What a tuf-js failure means for the user. */
 function classify(e: unknown, fetcher: RepoFetcher): UpdateClientError {
-  if (fetcher.policyRefusal) return fetcher.policyRefusal;
+  if (fetcher.refusal) return fetcher.refusal;
   if (e instanceof UpdateClientError) return e;
   const message = (e as Error)?.message ?? String(e);
   if (e instanceof ExpiredMetadataError || message.includes('is expired')) return new UpdateClientError('EXPIRED', `the repository's metadata has expired (${message}): it is not being kept up to date, or someone is replaying an old copy`, { cause: e });

@@ -19,8 +19,9 @@ import { checkLog } from './log-check.js';
 import type { NoticeTrust, PolicyNotice } from './policy-notice.js';
 import { RepoFetcher, type DownloadProgress } from './repo-fetcher.js';
 import { mirrorLocation, serverLocation, type RepoLocation } from './repo-location.js';
+import { isSameServer } from './server-origin.js';
 import { refreshMetadata, type TrustedMetadata } from './tuf-refresh.js';
-import { UpdateClientError } from './update-error.js';
+import { isServerRefusal, UpdateClientError } from './update-error.js';
 import { acquireUpdateLock } from './update-lock.js';
 import { defaultDatabaseDir, INSTALLED_IMAGE, updatePaths } from './update-paths.js';
 
@@ -84,12 +85,10 @@ function loadActivation(agentDir: string): ActivationRecord | undefined {
   }
 }
 
-const sameServer = (a: string, b: string) => a.replace(/\/+$/, '') === b.replace(/\/+$/, '');
-
 /**
  * Where from, and with which credential. The activation's credential goes only to the server the
- * machine was activated with (its policy gate decides on it, docs/update-client.md); a mirror, or
- * another --server, gets no secret.
+ * machine was activated with, however --server spells its URL (server-origin.ts; its policy gate
+ * decides on it, docs/update-client.md); a mirror, or another --server, gets no secret.
  */
 function resolveSource(options: UpdateOptions): { source: RepoLocation; activation: ActivationRecord | undefined } {
   if (options.server !== undefined && options.mirror !== undefined) throw new UpdateClientError('BAD_ARGUMENT', 'give --server or --mirror, not both');
@@ -98,7 +97,7 @@ function resolveSource(options: UpdateOptions): { source: RepoLocation; activati
   const server = options.server ?? activation?.server;
   if (server === undefined) throw new UpdateClientError('NO_SOURCE', 'where from? give --server URL or --mirror REPO (this agent has no license activation to take the server from)');
   const source = serverLocation(server);
-  return { source, activation: activation && sameServer(activation.server, server) ? activation : undefined };
+  return { source, activation: activation && isSameServer(activation.server, server) ? activation : undefined };
 }
 
 function noticeTrust(activation: ActivationRecord): NoticeTrust | undefined {
@@ -135,7 +134,7 @@ async function downloadTarget(trusted: TrustedMetadata, target: TargetFile, dbDi
     await trusted.updater.downloadTarget(target, file);
     return readFileSync(file);
   } catch (e) {
-    if (fetcher.policyRefusal) throw fetcher.policyRefusal;
+    if (fetcher.refusal) throw fetcher.refusal;
     if (e instanceof UpdateClientError) throw e;
     throw new UpdateClientError('TARGET_REFUSED', `target ${target.path} does not match its TUF metadata: ${(e as Error).message}`, { cause: e });
   } finally {
@@ -231,7 +230,7 @@ export async function runUpdate(options: UpdateOptions): Promise<UpdateOutcome> 
         image = applyImageDelta(readFileSync(join(dbDir, INSTALLED_IMAGE)), bytes, { maxTargetBytes: target.length });
         via = 'delta';
       } catch (e) {
-        if (e instanceof UpdateClientError && e.code === 'POLICY_DENIED') throw e;
+        if (e instanceof UpdateClientError && isServerRefusal(e)) throw e;
         deltaFailed = (e as Error).message;
       }
     }

@@ -21,6 +21,8 @@ export type UpdateClientErrorCode =
   | 'TIMEOUT'
   | 'FETCH_FAILED' // an HTTP error other than a policy refusal, or a missing file
   | 'POLICY_DENIED' // the cloud's jurisdiction policy refuses updates here (HTTP 403 policy_denied)
+  | 'LICENSE_REFUSED' // the server refused this machine's activation (HTTP 401): deactivated, revoked, ended or suspended
+  | 'NOT_ENTITLED' // the license does not include updates (HTTP 403 not_entitled)
   // TUF (The Update Framework 1.0, client workflow section 5)
   | 'METADATA_REFUSED' // signatures, versions, hashes or lengths of the metadata do not verify
   | 'EXPIRED' // metadata past its `expires` by the client's clock: a freeze attack or a stale mirror
@@ -50,4 +52,9 @@ export class UpdateClientError extends VigilError {
   decision?: PolicyDecision;
   /** POLICY_DENIED: the signed notice that came with it, verified or why not. */
   notice?: PolicyNotice;
+}
+
+/** The server's refusals of this machine (policy, license, entitlement): no other file is tried after one. */
+export function isServerRefusal(e: UpdateClientError): boolean {
+  return e.code === 'POLICY_DENIED' || e.code === 'LICENSE_REFUSED' || e.code === 'NOT_ENTITLED';
 }

@@ -8,4 +8,5 @@ export { exportRepository, readLogFile, readMetadataFile, readTargetFile, type E
 export { listReleases, type Release } from './update-state.js';
 export { compileRelease } from './compile-release.js';
 export { createImageDelta, DELTA_BLOCK_BYTES } from '../../engine/index.js';
-export { updateRoutes, MUTABLE_MAX_AGE_SECONDS, type UpdateAction, type UpdateRouteOptions } from './update-routes.js';
+export { updateRoutes, MUTABLE_MAX_AGE_SECONDS, type UpdateRouteOptions } from './update-routes.js';
+export { UPDATES_ENTITLEMENT, type UpdateAction } from './update-gate.js';

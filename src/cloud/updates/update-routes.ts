@@ -6,33 +6,25 @@
  * release from uploaded sources (release-upload.ts; the same publication as the CLI's), refreshing
  * the timestamp and rotating a role's keys.
  *
- * An endpoint that presents its activation (`Authorization: Activation <id>.<secret>`) passes the
- * policy gate (policy/gate.ts) on `metadata/timestamp.json` (action `update`, the file every update
- * starts with) and on targets (`download`): a deny is 403 `policy_denied` with the decision and a
- * signed notice; a notice delivers the file with the signed notice in the `Vigil-Policy-Notice`
- * header. Decided on every request, recorded once per change of decision within the gate's window,
- * so an update that fetches a timestamp and three targets writes at most two records, not four.
- * Requests without an activation (mirrors, auditors, anyone) are not gated: the repository is
- * public and static by design, and a rule binds the vendor's service, not copies others serve.
- * Gated answers are private to the endpoint, and those two routes answer `Vary: Authorization`, so
- * no shared cache hands one caller's answer to another.
+ * Who may fetch what is update-gate.ts: an activation needs the entitlement `updates` for every
+ * metadata file and target and passes the policy gate on `timestamp.json` (`update`) and targets
+ * (`download`); a caller without one reads metadata and the log freely and passes the gate by its
+ * address on targets. Gated answers are private to the caller, and those routes answer
+ * `Vary: Authorization`, so no shared cache hands one caller's answer to another.
  */
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { actorFor } from '../accounts/index.js';
-import type { Principal } from '../auth/index.js';
 import { HttpError, notFound } from '../http/index.js';
 import { definePublicRoute, defineRoute, type AnyRoute } from '../http/index.js';
-import { POLICY_NOTICE_HEADER } from '../../protocol/index.js';
-import { getLicense } from '../licensing/index.js';
-import { buildActivationRequest, deniedError } from '../policy/index.js';
 import type { CloudServices } from '../services.js';
 import type { KeyVault } from './key-vault.js';
 import { compileUploadedSources, MAX_REPORTED_PROBLEMS, RELEASE_BODY_LIMIT_BYTES, releaseUploadBody, SourceProblems, type ReleaseUpload } from './release-upload.js';
 import { readLogFile, readMetadataFile, readTargetFile, type RepositoryFile } from './repository-files.js';
 import { TUF_ROLES, type UpdateConfig } from './update-config.js';
 import { UpdateError } from './update-error.js';
+import { checkUpdatesEntitlement, gateUpdateRequest } from './update-gate.js';
 import { UpdateRepository } from './update-repository.js';
 import { listReleases } from './update-state.js';
 
@@ -41,12 +33,6 @@ export const MUTABLE_MAX_AGE_SECONDS = 30;
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 
 const fileParams = z.strictObject({ file: z.string().min(1).max(300) });
-
-/** The gated actions of update delivery. */
-export type UpdateAction = 'update' | 'download';
-
-/** The message of a refusal, per action ("... is not allowed (since ...): reason"). */
-const REFUSED: Record<UpdateAction, string> = { update: 'updating signatures', download: 'downloading signature databases' };
 
 function sendFile(request: FastifyRequest, reply: FastifyReply, file: RepositoryFile | undefined, what: string, gated = false): Buffer | FastifyReply {
   if (!file) throw notFound(what);
@@ -92,21 +78,6 @@ export interface UpdateRouteOptions {
 }
 
 export function updateRoutes(s: CloudServices, options: UpdateRouteOptions = {}): AnyRoute[] {
-  /**
-   * Passes the gate when the caller presented an activation; true when the answer is gated. A deny
-   * throws 403 policy_denied with the decision and the signed notice; a notice rides in a header.
-   */
-  const gateRequest = async (principal: Principal | null, action: UpdateAction, request: FastifyRequest, reply: FastifyReply): Promise<boolean> => {
-    reply.header('vary', 'Authorization');
-    if (!principal?.activation) return false;
-    const activation = principal.activation;
-    const license = await getLicense(s.store, activation.licenseId);
-    const who = { activationId: activation.id, tenantId: principal.tenantId, tenantCountry: principal.tenantCountry, product: license?.product };
-    const { decision, signedNotice } = await s.gate.pass({ ...buildActivationRequest(who, action, request.ip), noticeTo: activation.id });
-    if (decision.decision === 'deny') throw deniedError(decision, REFUSED[action], { headers: { 'cache-control': 'private, no-store', vary: 'Authorization' }, notice: signedNotice });
-    if (signedNotice) reply.header(POLICY_NOTICE_HEADER, Buffer.from(JSON.stringify(signedNotice), 'utf8').toString('base64'));
-    return true;
-  };
   const routes: AnyRoute[] = [
     definePublicRoute({
       method: 'GET',
@@ -118,7 +89,8 @@ export function updateRoutes(s: CloudServices, options: UpdateRouteOptions = {})
       produces: 'application/json',
       handler: async ({ params, principal, request, reply }) => {
         // TUF 5.4: every update starts with the timestamp, so that is where `update` is asked.
-        const gated = params.file === 'timestamp.json' && (await gateRequest(principal, 'update', request, reply));
+        if (params.file !== 'timestamp.json') checkUpdatesEntitlement(principal);
+        const gated = params.file === 'timestamp.json' && (await gateUpdateRequest(s, principal, 'update', request, reply));
         return sendFile(request, reply, await readMetadataFile(s.store, params.file), `metadata ${params.file}`, gated);
       },
     }),
@@ -131,7 +103,7 @@ export function updateRoutes(s: CloudServices, options: UpdateRouteOptions = {})
       params: fileParams,
       produces: 'application/octet-stream',
       handler: async ({ params, principal, request, reply }) => {
-        const gated = await gateRequest(principal, 'download', request, reply);
+        const gated = await gateUpdateRequest(s, principal, 'download', request, reply);
         return sendFile(request, reply, await readTargetFile(s.store, params.file), `target ${params.file}`, gated);
       },
     }),

@@ -2,8 +2,10 @@
 // scenario imported: the agent sends its activation to the server it was activated with, a US
 // customer in the US is refused (exit 3, the signed notice verified and shown, the database kept), a
 // tampered notice is said to be unverifiable, a German customer updates and is shown the BSI notice,
-// and an agent without an activation still gets the files. The CLI runs in this process.
-import { readFileSync, writeFileSync } from 'node:fs';
+// an agent without an activation is decided by its address (issue 16 item 6), and the agent of a
+// revoked license sends its credential however its server's URL is spelled and installs nothing
+// (item 7). The CLI runs in this process.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -141,10 +143,13 @@ it('refuses a US customer in the US with exit 3 and the signed notice, keeping t
   expect(JSON.parse((await vigilUpdate(['--json', ...args])).stdout).error.notice).toEqual({ verified: false, problem: expect.stringMatching(/does not verify/) });
   expect(readInstallState(dbDir).highestRelease).toBe(1);
 
-  // Without a credential (no activation here), the same address gets the files: mirrors and auditors are not gated.
-  const anonymous = await vigilUpdate(['--server', base, '--trusted-root', rootFile, '--agent-dir', tempDir('vigil-agent-'), '--json']);
-  expect(anonymous.code, anonymous.stderr).toBe(0);
-  expect(JSON.parse(anonymous.stdout)).toMatchObject({ status: 'updated', release: 2, sent_activation: false, notices: [] });
+  // Without a credential (no activation here), from the same address: the metadata is public, but the
+  // database is the download itself, decided by the address (issue 16 item 6): refused, nothing installed.
+  const anonymousDir = tempDir('vigil-agent-');
+  const anonymous = await vigilUpdate(['--server', base, '--trusted-root', rootFile, '--agent-dir', anonymousDir, '--json']);
+  expect(anonymous.code, anonymous.stderr).toBe(3);
+  expect(JSON.parse(anonymous.stdout)).toMatchObject({ status: 'policy_denied', error: { code: 'POLICY_DENIED', decision: { decision: 'deny', action: 'download', jurisdiction: 'US' } } });
+  expect(existsSync(join(anonymousDir, 'database', 'vigil.vigildb'))).toBe(false);
 
   // The audit log has the decisions: the allow before, then the deny (repeats within ten minutes are not recorded again).
   interface Rec { actor: string; data: { action: string; decision: { decision: string } } }
@@ -175,4 +180,45 @@ it('updates a German customer and shows the signed BSI notice', async () => {
   expect(told.stdout).toMatch(/Updated to release 1 \(full image/);
   const json = JSON.parse((await vigilUpdate(['--json', '--trusted-root', rootFile, '--agent-dir', agentDir])).stdout);
   expect(json).toMatchObject({ status: 'current', sent_activation: true, notices: [{ verified: true, decision: { decision: 'notice', jurisdiction: 'DE' } }] });
+});
+
+it('the agent of a revoked license sends its credential to its server however the URL is spelled, and installs nothing', async () => {
+  const cloud = await startNetworkCloud('sqlite', {}, new Date('2024-07-10T00:00:00Z'));
+  await placeLoopback(cloud, 'FR'); // no rule stops anyone here: only the license can
+  const fr = await cloud.machine({ country: 'FR', ip: IP.FR, name: 'Paris SA' });
+  const repo = openRepository(cloud.store, cloud.location.dataDir);
+  await repo.publish(compileRelease(1), 'test');
+  const vendorPem = (await cloud.request('GET', '/v1/licensing/public-key', { token: null })).json().pem as string;
+  const server = await cloud.app.listen({ host: '127.0.0.1', port: 0 });
+  const port = new URL(server).port;
+  const rootFile = join(tempDir(), 'root.json');
+  writeFileSync(rootFile, (await cloud.request('GET', '/v1/updates/metadata/1.root.json', { token: null })).rawPayload);
+  const agentDir = activatedAgent(fr, server, vendorPem);
+  const licenseId = (await cloud.store.get<{ license_id: string }>('SELECT license_id FROM activations WHERE id = ?', [fr.activationId]))!.license_id;
+  expect((await cloud.request('POST', `/v1/licenses/${licenseId}/revoke`)).statusCode).toBe(200);
+
+  // The attack: another spelling of the same server, so that no credential would be sent.
+  for (const spelling of [`http://localhost:${port}`, `HTTP://LOCALHOST:${port}/`, `http://127.0.0.1:${port}//`]) {
+    const refused = await vigilUpdate(['--json', '--server', spelling, '--trusted-root', rootFile, '--agent-dir', agentDir]);
+    expect(refused.code, spelling).toBe(2);
+    expect(JSON.parse(refused.stdout), spelling).toMatchObject({ status: 'error', error: { code: 'LICENSE_REFUSED', message: expect.stringMatching(/refused this machine's activation \(HTTP 401\).*revoked/) } });
+    expect(existsSync(join(agentDir, 'database', 'vigil.vigildb')), spelling).toBe(false);
+  }
+});
+
+it('a license without "updates" is told so in plain words and installs nothing', async () => {
+  const cloud = await startNetworkCloud('sqlite', {}, new Date('2024-07-10T00:00:00Z'));
+  await placeLoopback(cloud, 'FR');
+  const fr = await cloud.machine({ country: 'FR', ip: IP.FR, name: 'Network Only SA', entitlements: ['network'] });
+  const repo = openRepository(cloud.store, cloud.location.dataDir);
+  await repo.publish(compileRelease(1), 'test');
+  const vendorPem = (await cloud.request('GET', '/v1/licensing/public-key', { token: null })).json().pem as string;
+  const server = await cloud.app.listen({ host: '127.0.0.1', port: 0 });
+  const rootFile = join(tempDir(), 'root.json');
+  writeFileSync(rootFile, (await cloud.request('GET', '/v1/updates/metadata/1.root.json', { token: null })).rawPayload);
+  const agentDir = activatedAgent(fr, server, vendorPem);
+  const refused = await vigilUpdate(['--trusted-root', rootFile, '--agent-dir', agentDir]);
+  expect(refused.code).toBe(2);
+  expect(refused.stderr).toMatch(/does not include signature updates \(entitlement "updates"\)/);
+  expect(existsSync(join(agentDir, 'database', 'vigil.vigildb'))).toBe(false);
 });

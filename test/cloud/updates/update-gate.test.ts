@@ -1,8 +1,9 @@
 // The policy gate on the vendor's update delivery, on both stores, with the 2024 US reference
 // scenario: an activation is asked `update` on timestamp.json and `download` on targets; a deny is
 // 403 with the decision and a notice signed by the license key; a notice delivers the file with the
-// signed notice in a header; requests without an activation are not gated; decisions are recorded
-// once per change, not once per file.
+// signed notice in a header; requests without an activation read metadata freely and are gated by
+// their address on targets (issue 16 item 6); an activation without the `updates` entitlement is
+// refused (item 7); decisions are recorded once per change, not once per file.
 import { verify } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
@@ -80,12 +81,15 @@ describeStores('update policy gate', (kind) => {
     expect(plain.statusCode).toBe(200);
     expect(plain.headers['vigil-policy-notice']).toBeUndefined();
 
-    // Without a credential (a mirror, an auditor), from the US: not gated, cacheable by anyone.
+    // Without a credential (a mirror, an auditor), from the US: the metadata is public, cacheable by anyone;
+    // a target is the download itself, decided by the address (issue 16 item 6).
     const anonymous = await cloud.request('GET', '/v1/updates/metadata/timestamp.json', { token: null, remoteAddress: IP.US });
     expect(anonymous.statusCode).toBe(200);
     expect(anonymous.headers['cache-control']).toBe('public, max-age=30');
     expect(anonymous.headers['vigil-policy-notice']).toBeUndefined();
-    expect((await cloud.request('GET', targetUrl, { token: null, remoteAddress: IP.US })).statusCode).toBe(200);
+    const anonymousTarget = await cloud.request('GET', targetUrl, { token: null, remoteAddress: IP.US });
+    expect(anonymousTarget.statusCode).toBe(403);
+    expect(anonymousTarget.json().error).toMatchObject({ code: 'policy_denied', decision: { action: 'download', decision: 'deny', jurisdiction: 'US', attribute: 'location' } });
 
     // Repeats are represented by the first record: the US machine asked four times, one record per action.
     for (let i = 0; i < 3; i++) await timestamp(us);
@@ -103,5 +107,59 @@ describeStores('update policy gate', (kind) => {
     const again = (await cloud.request('GET', '/v1/audit/records?kind=policy.decision&limit=1000')).json().records as Rec[];
     const last = again.filter((r) => r.actor === `activation:${us.activationId}`).at(-1)!;
     expect(last.data).toMatchObject({ action: 'update', subject: { location: 'FR', person: 'US' }, decision: { decision: 'deny' } });
+  });
+});
+
+describeStores('update delivery without a credential, and entitlements (issue 16 items 6 and 7)', (kind) => {
+  async function setUp() {
+    const cloud = await startNetworkCloud(kind, {}, new Date('2024-07-10T00:00:00Z'));
+    const networkOnly = await cloud.machine({ country: 'FR', ip: IP.FR, name: 'Network Only SA', entitlements: ['network'] });
+    const repo = openRepository(cloud.store, cloud.location.dataDir);
+    await repo.publish(compileRelease(1), 'test');
+    const checked = await checkRepository(cloud.store, new Date());
+    const [name, info] = Object.entries(checked.targets.signed.targets).find(([n]) => n.endsWith('.vigildb'))!;
+    expect((await cloud.request('POST', '/v1/policy/import', { body: SCENARIO })).statusCode).toBe(201);
+    cloud.now.value = AFTER;
+    return { cloud, networkOnly, targetUrl: `/v1/updates/targets/${info.hashes.sha256 ?? ''}.${name}` };
+  }
+  interface Rec { actor: string; data: { action: string; decision: { decision: string }; subject: Record<string, string>; location_source: string; context: Record<string, unknown> } }
+
+  it('decides an anonymous target by its address, refuses it where the rule denies, and records a flood once', async () => {
+    const { cloud, targetUrl } = await setUp();
+    // The attack: the same GET that an activation is refused, without Authorization, from a denied country.
+    for (let i = 0; i < 20; i++) {
+      const r = await cloud.request('GET', targetUrl, { token: null, remoteAddress: IP.US });
+      expect(r.statusCode).toBe(403);
+      expect(r.headers['cache-control']).toBe('private, no-store');
+      expect(r.json().error).toMatchObject({ code: 'policy_denied', decision: { action: 'download', decision: 'deny', jurisdiction: 'US' } });
+      expect(r.json().error.message).toMatch(/^downloading signature databases is not allowed \(since 2024-09-29T04:00:00.000Z\)/);
+    }
+    // Elsewhere it is delivered, privately (the answer depends on the address), and recorded too.
+    const fr = await cloud.request('GET', targetUrl, { token: null, remoteAddress: IP.FR });
+    expect(fr.statusCode).toBe(200);
+    expect(fr.headers['cache-control']).toBe('private, max-age=31536000, immutable');
+    await cloud.request('GET', targetUrl, { token: null, remoteAddress: IP.FR });
+    // Metadata and the log stay public for auditors and mirrors, from anywhere.
+    expect((await cloud.request('GET', '/v1/updates/metadata/1.root.json', { token: null, remoteAddress: IP.US })).statusCode).toBe(200);
+    expect((await cloud.request('GET', '/v1/updates/log/checkpoint', { token: null, remoteAddress: IP.US })).statusCode).toBe(200);
+
+    const records = (await cloud.request('GET', '/v1/audit/records?kind=policy.decision&limit=1000')).json().records as Rec[];
+    const anonymous = records.filter((r) => r.actor === 'anonymous');
+    expect(anonymous.map((r) => `${r.data.action}:${r.data.decision.decision}:${r.data.subject['location'] ?? ''}`)).toEqual(['download:deny:US', 'download:allow:FR']);
+    expect(anonymous[0]!.data).toMatchObject({ location_source: 'ip', context: { credential: 'none', repeats_within_s: 600 } });
+    expect(anonymous[0]!.data.subject['person']).toBeUndefined();
+  });
+
+  it('refuses an activation whose license lacks "updates" with 403 not_entitled on metadata and targets', async () => {
+    const { networkOnly, targetUrl } = await setUp();
+    for (const url of ['/v1/updates/metadata/timestamp.json', '/v1/updates/metadata/1.root.json', targetUrl]) {
+      const r = await networkOnly.request('GET', url);
+      expect(r.statusCode, url).toBe(403);
+      expect(r.headers['cache-control']).toBe('private, no-store');
+      expect(r.json().error.code).toBe('not_entitled');
+      expect(r.json().error.message).toMatch(/does not include signature updates \(entitlement "updates"\).*keeps scanning/);
+    }
+    // The network it pays for still works (the entitlement is enforced where it is provided).
+    expect((await networkOnly.request('GET', '/v1/network/consent')).statusCode).not.toBe(403);
   });
 });
