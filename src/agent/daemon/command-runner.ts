@@ -49,7 +49,7 @@ export function runCommand(name: CommandName, path: string | null, mode: Command
       done();
       return;
     case 'SHUTDOWN':
-      if (s.enableShutdown) host.shutdown();
+      if (s.enableShutdown) void host.shutdown();
       else reply(REPLY.UNAVAILABLE);
       done();
       return;
@@ -76,8 +76,8 @@ export function runCommand(name: CommandName, path: string | null, mode: Command
         stopped: () => ctx.stopped(),
       })
         .catch((e: unknown) => {
-          host.log.error(`${name} ${path}: ${(e as Error).message}`);
-          reply(`${path}: ${(e as Error).message} ERROR`);
+          host.log.error(`${name} ${String(path)}: ${(e as Error).message}`);
+          reply(`${String(path)}: ${(e as Error).message} ERROR`);
         })
         .finally(done);
       return;
