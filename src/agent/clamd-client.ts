@@ -64,8 +64,8 @@ export class ClamdClient {
   constructor(private readonly options: ClamdClientOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.chunkBytes = options.chunkBytes ?? DEFAULT_CHUNK;
-    if (!(this.timeoutMs > 0)) throw new RangeError(`timeoutMs must be positive, not ${options.timeoutMs}`);
-    if (!(Number.isInteger(this.chunkBytes) && this.chunkBytes > 0 && this.chunkBytes <= 0x7fffffff)) throw new RangeError(`chunkBytes must be a positive integer, not ${options.chunkBytes}`);
+    if (!(this.timeoutMs > 0)) throw new RangeError(`timeoutMs must be positive, not ${this.timeoutMs}`);
+    if (!(Number.isInteger(this.chunkBytes) && this.chunkBytes > 0 && this.chunkBytes <= 0x7fffffff)) throw new RangeError(`chunkBytes must be a positive integer, not ${this.chunkBytes}`);
   }
 
   /** Where the daemon is, for messages. */
@@ -121,12 +121,19 @@ export class ClamdClient {
       socket.on('error', (e: Error & { code?: string }) => {
         // A daemon that answered and closed while we were still sending (a size limit) has said its piece.
         const text = replyText();
-        if (text !== null) return finish(null, text);
-        if (!connected) return finish(new ClamdError('UNREACHABLE', `cannot reach the daemon at ${this.address} (${e.code ?? e.message})`, { cause: e }));
+        if (text !== null) {
+          finish(null, text);
+          return;
+        }
+        if (!connected) {
+          finish(new ClamdError('UNREACHABLE', `cannot reach the daemon at ${this.address} (${e.code ?? e.message})`, { cause: e }));
+          return;
+        }
         // clamd answers a stream past StreamMaxLength and closes with data still unread, which resets
         // the connection; the reset can arrive before its answer is read, and then the answer is lost.
         if (data && (e.code === 'ECONNRESET' || e.code === 'EPIPE')) {
-          return finish(new ClamdError('CLOSED', `the daemon at ${this.address} closed the connection while the stream was being sent (${e.code}); a stream longer than its StreamMaxLength ends this way`, { cause: e }));
+          finish(new ClamdError('CLOSED', `the daemon at ${this.address} closed the connection while the stream was being sent (${e.code}); a stream longer than its StreamMaxLength ends this way`, { cause: e }));
+          return;
         }
         finish(new ClamdError('PROTOCOL', `the connection to ${this.address} failed: ${e.code ?? e.message}`, { cause: e }));
       });
@@ -175,7 +182,10 @@ export class ClamdClient {
 
 function waitDrain(socket: Socket, stop: () => boolean): Promise<void> {
   return new Promise((resolve) => {
-    if (stop() || socket.destroyed) return resolve();
+    if (stop() || socket.destroyed) {
+      resolve();
+      return;
+    }
     const done = () => {
       socket.off('drain', done);
       socket.off('close', done);

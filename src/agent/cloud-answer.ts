@@ -21,7 +21,7 @@ export async function readCappedText(response: Response, maxBytes: number, tooLa
   const declared = Number(response.headers.get('content-length') ?? NaN);
   if (declared > maxBytes) throw tooLarge(`the answer is ${declared} bytes, more than the ${maxBytes} accepted`);
   if (!response.body) return '';
-  const reader = response.body.getReader();
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader(); // fetch bodies are byte streams
   const chunks: Uint8Array[] = [];
   let total = 0;
   for (;;) {
@@ -94,7 +94,7 @@ export function isAbortedFetch(e: unknown): boolean {
 
 /** What stopped a fetch: its timeout, or the reason it could not connect (a system code when there is one). */
 export function transportFailure(e: unknown, base: URL): { timeout: true } | { timeout: false; why: string } {
-  const err = e as Error & { cause?: unknown };
+  const err = e as (Partial<Error> & { cause?: unknown }) | null | undefined;
   if (isAbortedFetch(e)) return { timeout: true };
   const cause = err?.cause as (Error & { code?: string }) | undefined;
   const raw = cause?.code ?? cause?.message ?? err?.message ?? String(e);

@@ -68,9 +68,9 @@ export interface FakeCloud {
   /** Called when a batch arrives, after it is taken (or refused) and before it is answered. */
   onBatch?: (batchId: string, count: number) => void | Promise<void>;
   /** Closes the port (the cloud is down); start() opens it again on the same port. */
-  stop(): Promise<void>;
-  start(): Promise<void>;
-  close(): Promise<void>;
+  stop: () => Promise<void>;
+  start: () => Promise<void>;
+  close: () => Promise<void>;
 }
 
 function json(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -113,34 +113,53 @@ export async function startFakeCloud(): Promise<FakeCloud> {
     const path = (req.url ?? '').split('?')[0]!;
     cloud.requests.push({ method: req.method ?? '', path, authorization: req.headers.authorization, body, raw });
     const route = path === '/v1/network/consent' ? 'consent' : path === '/v1/network/events' ? 'events' : path === '/v1/network/lookups' ? 'lookups' : undefined;
-    if (!route) return json(res, 404, error('not_found', `no route ${req.method} ${path}`));
-    if (req.headers.authorization !== `Activation ${ACTIVATION_ID}.${SECRET}`) return json(res, 401, error('unauthenticated', 'the activation is unknown'));
+    if (!route) {
+      json(res, 404, error('not_found', `no route ${req.method ?? ''} ${path}`));
+      return;
+    }
+    if (req.headers.authorization !== `Activation ${ACTIVATION_ID}.${SECRET}`) {
+      json(res, 401, error('unauthenticated', 'the activation is unknown'));
+      return;
+    }
     const mode = cloud.routeMode[route] ?? cloud.mode;
     switch (mode) {
       case 'unavailable':
-        return json(res, 503, error('unavailable', 'down for maintenance'), { 'retry-after': '0' });
+        json(res, 503, error('unavailable', 'down for maintenance'), { 'retry-after': '0' });
+        return;
       case 'reset':
-        return req.socket.destroy();
+        req.socket.destroy();
+        return;
       case 'hang':
         return; // never answered
       case 'policy_denied':
-        return json(res, 403, error('policy_denied', 'a jurisdiction rule stops this', { decision: DENY_DECISION }));
+        json(res, 403, error('policy_denied', 'a jurisdiction rule stops this', { decision: DENY_DECISION }));
+        return;
       case 'consent_required':
-        return json(res, 403, error('consent_required', 'no consent is recorded for this activation'));
+        json(res, 403, error('consent_required', 'no consent is recorded for this activation'));
+        return;
       case 'not_entitled':
-        return json(res, 403, error('not_entitled', 'this license does not include the network entitlement'));
+        json(res, 403, error('not_entitled', 'this license does not include the network entitlement'));
+        return;
       case 'rate_limited':
-        return json(res, 429, error('rate_limited', 'slow down'), { 'retry-after': '7' });
+        json(res, 429, error('rate_limited', 'slow down'), { 'retry-after': '7' });
+        return;
       default:
     }
     const b = body as Record<string, unknown>;
     if (route === 'consent') {
-      if (req.method === 'GET') return cloud.consent ? json(res, 200, cloud.consent) : json(res, 200, { enabled: false, categories: [], recorded_at: new Date().toISOString() });
+      if (req.method === 'GET') {
+        json(res, 200, cloud.consent ?? { enabled: false, categories: [], recorded_at: new Date().toISOString() });
+        return;
+      }
       cloud.consent = { enabled: b['enabled'] as boolean, categories: b['categories'] as string[], recorded_at: new Date().toISOString() };
-      return json(res, 200, cloud.consent);
+      json(res, 200, cloud.consent);
+      return;
     }
     if (route === 'events') {
-      if (!cloud.consent?.enabled) return json(res, 403, error('consent_required', 'no consent is recorded for this activation'));
+      if (!cloud.consent?.enabled) {
+        json(res, 403, error('consent_required', 'no consent is recorded for this activation'));
+        return;
+      }
       const id = b['batch_id'] as string;
       const events = b['events'] as NetworkEvent[];
       cloud.batchArrivals.set(id, (cloud.batchArrivals.get(id) ?? 0) + 1);
@@ -154,19 +173,25 @@ export async function startFakeCloud(): Promise<FakeCloud> {
       } else if (seen === content) answer = { status: 200, body: { batch_id: id, accepted: events.length, duplicate: true } };
       else answer = { status: 409, body: error('conflict', 'this batch id was used with other content') };
       await cloud.onBatch?.(id, events.length);
-      if ((cloud.routeMode.events ?? cloud.mode) === 'lose-ack') return req.socket.destroy(); // taken, never acknowledged
-      return json(res, answer.status, answer.body);
+      if ((cloud.routeMode.events ?? cloud.mode) === 'lose-ack') {
+        req.socket.destroy(); // taken, never acknowledged
+        return;
+      }
+      json(res, answer.status, answer.body);
+      return;
     }
     const prefixes = b['prefixes'] as string[];
     const results = prefixes.map((prefix) => ({
       prefix,
       hashes: [...cloud.known.entries()].filter(([sha]) => sha.startsWith(prefix)).map(([sha256, v]) => ({ sha256, ...v })),
     }));
-    return json(res, 200, { cache_seconds: cloud.cacheSeconds, results });
+    json(res, 200, { cache_seconds: cloud.cacheSeconds, results });
   };
 
   const server = http.createServer((req, res) => {
-    handler(req, res).catch((e) => json(res, 500, error('internal', String(e))));
+    handler(req, res).catch((e: unknown) => {
+      json(res, 500, error('internal', String(e)));
+    });
   });
   server.on('connection', (s) => {
     sockets.add(s);
@@ -193,7 +218,7 @@ export async function startFakeCloud(): Promise<FakeCloud> {
 }
 
 /** A machine-id file and an agent folder activated against `server`, with a license valid now that includes `network`. */
-export function activatedAgent(server: string, options: { entitlements?: string[] } = {}): { agentDir: string; env: NodeJS.ProcessEnv; root: string; cleanup(): void } {
+export function activatedAgent(server: string, options: { entitlements?: string[] } = {}): { agentDir: string; env: NodeJS.ProcessEnv; root: string; cleanup: () => void } {
   const d = tempDir('vigil-net-');
   const id = randomBytes(16).toString('hex');
   const idFile = machineIdFile(d.path, id);

@@ -40,9 +40,9 @@ async function waitForPong(target: { port: number } | { path: string }, what: st
 }
 
 function stop(proc: ChildProcess | undefined): Promise<void> {
-  if (!proc || proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
+  if (proc?.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
-    proc.once('exit', () => resolve());
+    proc.once('exit', () => { resolve(); });
     proc.kill('SIGTERM');
     setTimeout(() => proc.kill('SIGKILL'), 10_000).unref();
   });
@@ -87,6 +87,7 @@ describe.skipIf(!HAVE_CLAMD && !IN_CI)('clamdscan against vigil daemon and clamd
 
   afterAll(async () => {
     await Promise.all([stop(clamd), stop(vigil)]);
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unassigned when beforeAll failed
     fx?.cleanup();
   });
 

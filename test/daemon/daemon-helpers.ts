@@ -79,8 +79,8 @@ export async function startDaemon(fx: Fixture, overrides: Partial<DaemonSettings
 
 export type Target = { port: number } | { path: string };
 
-/** A step: bytes to send, a pause in milliseconds, or 'end' to half-close. */
-export type Step = string | Buffer | { pause: number } | 'end';
+/** A step: bytes to send, a pause in milliseconds, or the string 'end' to half-close. */
+export type Step = string | Buffer | { pause: number };
 
 export interface Exchange {
   reply: string;
@@ -124,14 +124,15 @@ export function exchange(target: Target, steps: Step[], waitMs = 5000): Promise<
     socket.on('data', (d) => parts.push(d));
     socket.on('close', () => finish(true));
     socket.on('error', () => finish(true));
-    socket.on('connect', async () => {
+    const send = async () => {
       for (const step of steps) {
         if (socket.destroyed) return;
         if (step === 'end') socket.end();
         else if (typeof step === 'object' && 'pause' in step) await new Promise((r) => setTimeout(r, step.pause));
         else socket.write(step);
       }
-    });
+    };
+    socket.on('connect', () => void send());
   });
 }
 

@@ -58,8 +58,11 @@ describe.skipIf(skip !== false)('npm clamscan package against vigil daemon and c
     clamd = await startClamd(fx.db);
   }, 90_000);
   afterAll(async () => {
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unassigned when beforeAll failed
     await vigil?.stop();
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unassigned when beforeAll failed
     await clamd?.stop();
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unassigned when beforeAll failed
     fx?.cleanup();
   });
 

@@ -13,7 +13,9 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unassigned when beforeEach failed
   await d?.stop();
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unassigned when beforeEach failed
   fx?.cleanup();
 });
 

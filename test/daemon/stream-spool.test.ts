@@ -29,7 +29,9 @@ describe('INSTREAM spooling', () => {
     client = new ClamdClient({ port: daemon.addresses.find((a) => a.kind === 'tcp')!.port!, timeoutMs: 30_000 });
   }, 60_000);
   afterAll(async () => {
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unassigned when beforeAll failed
     await daemon?.shutdown();
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- unassigned when beforeAll failed
     fx?.cleanup();
     if (savedTmp === undefined) delete process.env.TMPDIR;
     else process.env.TMPDIR = savedTmp;

@@ -33,7 +33,7 @@ import {
   type TileFetcher,
 } from '../../protocol/index.js';
 import { AuditorError } from './auditor-error.js';
-import type { AuditProblem } from './audit-report.js';
+import type { AuditProblem, AuditProblemCode } from './audit-report.js';
 import type { AuditState } from './audit-state.js';
 import { AUDIT_LIMITS, type RepoSource } from './repo-source.js';
 
@@ -80,7 +80,7 @@ export async function auditLog(raw: RepoSource, source: RepoSource, state: Audit
   try {
     checkpoint = openCheckpoint(note, { verifiers: keys.verifiers, origin: keys.origin });
   } catch (e) {
-    problems.push({ code: 'CHECKPOINT_INVALID', message: `the checkpoint does not verify with the log key the root names (${(e as TlogError).code ?? 'error'}): ${(e as Error).message}` });
+    problems.push({ code: 'CHECKPOINT_INVALID', message: `the checkpoint does not verify with the log key the root names (${(e as { code?: string }).code ?? 'error'}): ${(e as Error).message}` });
     return undefined;
   }
   let time: Date | undefined;
@@ -168,7 +168,8 @@ function openSeen(state: AuditState, keys: LogKeys): SignedCheckpoint[] {
   });
 }
 
-const HISTORY_CODES = { SHRINK: 'LOG_SHRINK', FORK: 'LOG_FORK', INCONSISTENT: 'LOG_INCONSISTENT', WRONG_ORIGIN: 'LOG_INCONSISTENT' } as const;
+/** The TlogError codes that mean a bad history; any other error is rethrown. */
+const HISTORY_CODES: Partial<Record<string, AuditProblemCode>> = { SHRINK: 'LOG_SHRINK', FORK: 'LOG_FORK', INCONSISTENT: 'LOG_INCONSISTENT', WRONG_ORIGIN: 'LOG_INCONSISTENT' };
 
 /** Step 4: one history from the first checkpoint seen to this one. */
 async function checkHistory(chain: SignedCheckpoint[], fetchTile: TileFetcher, problems: AuditProblem[]): Promise<boolean> {
@@ -183,7 +184,7 @@ async function checkHistory(chain: SignedCheckpoint[], fetchTile: TileFetcher, p
     return true;
   } catch (e) {
     const err = e as TlogError;
-    const code = HISTORY_CODES[err.code as keyof typeof HISTORY_CODES];
+    const code = HISTORY_CODES[err.code];
     if (code === undefined || err.index === undefined) throw e;
     const [older, newer] = [chain[err.index - 1]!, chain[err.index]!];
     const why = notes.length > 0 ? ` (${notes.join('; ')})` : '';

@@ -100,7 +100,7 @@ async function readBounded(res: Response, url: string, maxBytes: number): Promis
   const chunks: Uint8Array[] = [];
   let total = 0;
   if (res.body) {
-    const reader = res.body.getReader();
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader(); // fetch bodies are byte streams
     for (;;) {
       let step: Awaited<ReturnType<typeof reader.read>>;
       try {

@@ -9,6 +9,9 @@ import { AuditorError } from './auditor-error.js';
 import type { AuditProblem } from './audit-report.js';
 import { AUDIT_LIMITS, type RepoSource } from './repo-source.js';
 
+/** The JSON document Metadata.fromJSON takes; it checks the shape itself and throws on a wrong one. */
+type MetadataJson = Parameters<typeof Metadata.fromJSON>[1];
+
 /** Root versions walked at most (TUF 5.3.3 asks for a fixed bound). */
 export const MAX_ROOT_VERSIONS = 10_000;
 
@@ -31,7 +34,7 @@ export interface RootChain {
 export function parseTrustedRoot(bytes: Uint8Array, from: string): Metadata<Root> {
   let root: Metadata<Root>;
   try {
-    root = Metadata.fromJSON(MetadataKind.Root, JSON.parse(Buffer.from(bytes).toString('utf8')));
+    root = Metadata.fromJSON(MetadataKind.Root, JSON.parse(Buffer.from(bytes).toString('utf8')) as MetadataJson);
   } catch (e) {
     throw new AuditorError('BAD_ARGUMENT', `${from} is not TUF root metadata: ${(e as Error).message}`, { cause: e });
   }
@@ -44,7 +47,7 @@ export function parseTrustedRoot(bytes: Uint8Array, from: string): Metadata<Root
 }
 
 function parseMetadata<T extends Root | Targets | Snapshot | Timestamp>(kind: MetadataKind, bytes: Uint8Array): Metadata<T> {
-  return Metadata.fromJSON(kind as MetadataKind.Root, JSON.parse(Buffer.from(bytes).toString('utf8'))) as unknown as Metadata<T>;
+  return Metadata.fromJSON(kind as MetadataKind.Root, JSON.parse(Buffer.from(bytes).toString('utf8')) as MetadataJson) as unknown as Metadata<T>;
 }
 
 /**
@@ -124,7 +127,7 @@ export async function readTargets(source: RepoSource, version: number, root: Met
  * each verified with the newest root. Expired metadata is a warning: an auditor reads history.
  */
 export async function readLatestTargets(source: RepoSource, root: Metadata<Root>, problems: AuditProblem[], warnings: string[], now: Date): Promise<Metadata<Targets> | undefined> {
-  const fail = (message: string) => {
+  const fail = (message: string): Metadata<Targets> | undefined => {
     problems.push({ code: 'METADATA_INVALID', message });
     return undefined;
   };

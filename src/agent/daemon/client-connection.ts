@@ -90,6 +90,7 @@ export class ClientConnection {
     if (this.phase === 'command') {
       this.flushBare = true;
       this.process();
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- process() may have moved the phase on
       if (this.phase !== 'command') return;
       if (this.session) {
         this.session.ending = true;
@@ -333,6 +334,6 @@ export class ClientConnection {
 
   private peer(): string {
     const a = this.socket.remoteAddress;
-    return a ? `${a}@${this.socket.remotePort}` : 'local';
+    return a ? `${a}@${String(this.socket.remotePort)}` : 'local';
   }
 }

@@ -27,26 +27,32 @@ export function runCommand(name: CommandName, path: string | null, mode: Command
   switch (name) {
     case 'PING':
       reply(REPLY.PONG);
-      return done();
+      done();
+      return;
     case 'VERSION':
       reply(s.enableVersion ? host.version() : REPLY.UNAVAILABLE);
-      return done();
+      done();
+      return;
     case 'VERSIONCOMMANDS':
       reply(s.enableVersion ? host.versionCommands() : REPLY.UNAVAILABLE);
-      return done();
+      done();
+      return;
     case 'STATS':
       reply(s.enableStats ? host.stats() : REPLY.UNAVAILABLE);
-      return done();
+      done();
+      return;
     case 'RELOAD':
       if (s.enableReload) {
         host.reload();
         reply(REPLY.RELOADING);
       } else reply(REPLY.UNAVAILABLE);
-      return done();
+      done();
+      return;
     case 'SHUTDOWN':
-      if (s.enableShutdown) host.shutdown();
+      if (s.enableShutdown) void host.shutdown();
       else reply(REPLY.UNAVAILABLE);
-      return done();
+      done();
+      return;
     case 'INSTREAM':
       ctx.startStream(reply, done);
       return;
@@ -70,14 +76,15 @@ export function runCommand(name: CommandName, path: string | null, mode: Command
         stopped: () => ctx.stopped(),
       })
         .catch((e: unknown) => {
-          host.log.error(`${name} ${path}: ${(e as Error).message}`);
-          reply(`${path}: ${(e as Error).message} ERROR`);
+          host.log.error(`${name} ${String(path)}: ${(e as Error).message}`);
+          reply(`${String(path)}: ${(e as Error).message} ERROR`);
         })
         .finally(done);
       return;
     default:
       reply(REPLY.UNKNOWN_COMMAND);
-      return done();
+      done();
+      return;
   }
 }
 

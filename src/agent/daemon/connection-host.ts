@@ -11,7 +11,8 @@ export interface ConnectionHost {
   versionCommands(): string;
   stats(): string;
   reload(): void;
-  shutdown(): void;
+  /** Settles when the daemon has shut down. */
+  shutdown(): Promise<void>;
   /** Scans a file through the daemon's job gate. */
   scanFile(path: string, size: number, allMatch: boolean, label: string): Promise<PoolTaskResult>;
   /** Starts scanning a stream; the returned promise settles after `feed` ends or is destroyed. */

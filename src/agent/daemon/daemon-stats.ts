@@ -42,7 +42,7 @@ export function formatStats(input: StatsInput): string {
     `STATE: ${input.reloading ? 'VALID PRIMARY RELOADING' : 'VALID PRIMARY'}`,
     `THREADS: live ${input.liveThreads}  idle ${Math.max(0, input.liveThreads - input.running)} max ${input.maxThreads} idle-timeout ${input.idleTimeoutSeconds}`,
     queueLine,
-    ...jobs.map((j) => `\t${j.label.split(' ')[0]} ${((now - (j.startedAt ?? j.queuedAt)) / 1000).toFixed(6)} ${j.label.slice(j.label.indexOf(' ') + 1)}`),
+    ...jobs.map((j) => `\t${j.label.split(' ')[0]!} ${((now - (j.startedAt ?? j.queuedAt)) / 1000).toFixed(6)} ${j.label.slice(j.label.indexOf(' ') + 1)}`),
     '',
     `MEMSTATS: heap ${mb(process.memoryUsage().heapUsed)} mmap N/A used N/A free N/A releasable N/A pools 1 pools_used ${mb(input.databaseBytes)} pools_total ${mb(input.databaseBytes)}`,
     'END',

@@ -53,7 +53,8 @@ const STRERROR: Record<string, string> = {
 
 export function strerror(e: unknown): string {
   const code = (e as NodeJS.ErrnoException | null)?.code;
-  return (code && STRERROR[code]) ?? (e as Error)?.message ?? String(e);
+  const known = code ? STRERROR[code] : undefined;
+  return known ?? (e as Partial<Error> | null | undefined)?.message ?? String(e);
 }
 
 function joinPath(dir: string, name: string): string {

@@ -105,6 +105,7 @@ export class ScanEngine {
     try {
       return await pool.scanFile(path);
     } finally {
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- close() may have run during the await
       if (--this.poolTasks === 0 && !this.closed) {
         this.idleTimer = setTimeout(() => void this.stopIdlePools(), this.options.idleTimeoutMs);
         this.idleTimer.unref();
@@ -127,7 +128,7 @@ export class ScanEngine {
     if (this.poolTasks > 0) return;
     const pools = [this.pools.normal, this.pools.allMatch];
     this.pools = { normal: null, allMatch: null };
-    await Promise.all(pools.map((p) => p?.close()));
+    await Promise.all(pools.filter((p) => p !== null).map((p) => p.close()));
   }
 
   /**
@@ -182,6 +183,7 @@ function loadInWorker(databases: string[], cacheDir: string | false | undefined)
           const info = new Database(m.bytes, 'reloaded image').info();
           resolve({ bytes: m.bytes, warnings: m.warnings ?? [], info, loadedAt: new Date() });
         } catch (e) {
+          // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- passes on what Database threw, unchanged
           reject(e);
         }
       } else {

@@ -147,7 +147,7 @@ export async function syncQueue(options: SyncOptions): Promise<SyncResult> {
       failures++;
       const stored = (backoff?.failures ?? 0) + 1;
       const floorMs = Math.min(e.server?.retryAfterSeconds ?? 0, RETRY_AFTER_MAX_SECONDS) * 1000;
-      const delay = Math.max(backoffDelay(options.retry ? failures : stored, clock.random), floorMs);
+      const delay = Math.max(backoffDelay(options.retry ? failures : stored, () => clock.random()), floorMs);
       const next = new Date(at.getTime() + delay).toISOString();
       state.set('backoff', { failures: stored, next_attempt_at: next });
       result.nextAttemptAt = next;

@@ -34,7 +34,7 @@ export class QuarantineError extends VigilError {
 
 /** The message of a system error without Node's prefix noise, for wrapping. */
 export function describeSystemError(e: unknown): string {
-  const err = e as NodeJS.ErrnoException;
+  const err = e as NodeJS.ErrnoException | null | undefined;
   if (err?.code === 'ENOENT') return 'no such file or folder';
   if (err?.code === 'EACCES' || err?.code === 'EPERM') return 'permission denied';
   if (err?.code === 'EISDIR') return 'is a folder';

@@ -19,7 +19,8 @@ export function scanSettingsFromFlags(flags: Readonly<Record<string, unknown>>, 
   const s: ScanSettings = { ...base };
   const put = s as unknown as Record<string, unknown>;
   for (const e of cliEntries(command)) {
-    const given = flags[e.cli.attribute];
+    // What the command line parser gives: a string, a number, a boolean switch or a repeated string.
+    const given = flags[e.cli.attribute] as string | number | boolean | string[] | undefined;
     if (given === undefined) continue;
     const option = longFlagName(e.cli.flag);
     switch (e.value) {

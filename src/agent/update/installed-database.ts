@@ -53,7 +53,7 @@ export function readInstallState(dbDir: string): InstallState {
     if (e instanceof UpdateClientError) throw e;
     throw new UpdateClientError('STATE_IO', `cannot read ${file}: ${(e as Error).message}`, { cause: e });
   }
-  let parsed: { format?: unknown; releases?: unknown; highest_release?: unknown };
+  let parsed: { format?: unknown; releases?: unknown; highest_release?: unknown } | null; // the file may hold `null`
   try {
     parsed = JSON.parse(text) as typeof parsed;
   } catch (e) {

@@ -134,7 +134,7 @@ const bundles = new WeakMap<LogCheckOptions, Map<number, Uint8Array[]>>();
 
 async function readBundle(options: LogCheckOptions, size: number, index: number): Promise<Uint8Array[]> {
   let cache = bundles.get(options);
-  if (!cache) bundles.set(options, (cache = new Map()));
+  if (!cache) bundles.set(options, (cache = new Map<number, Uint8Array[]>()));
   const known = cache.get(index);
   if (known) return known;
   const width = Math.min(TILE_WIDTH, size - index * TILE_WIDTH);
@@ -163,7 +163,7 @@ async function findReleaseLeaf(options: LogCheckOptions, checkpoint: SignedCheck
     const entries = await readBundle(options, checkpoint.size, b);
     for (let i = entries.length - 1; i >= 0; i--) {
       const text = Buffer.from(entries[i]!).toString('utf8');
-      let parsed: { kind?: unknown; release?: unknown; targets_version?: unknown };
+      let parsed: { kind?: unknown; release?: unknown; targets_version?: unknown } | null; // the text may be `null`
       try {
         parsed = JSON.parse(text) as typeof parsed;
       } catch {

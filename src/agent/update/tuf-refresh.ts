@@ -22,6 +22,9 @@ import type { RepoLocation } from './repo-location.js';
 import { UpdateClientError } from './update-error.js';
 import type { UpdatePaths } from './update-paths.js';
 
+/** The JSON document Metadata.fromJSON takes; it checks the shape itself and throws on a wrong one. */
+type MetadataJson = Parameters<typeof Metadata.fromJSON>[1];
+
 /** The largest trusted root file read (bytes). */
 export const TRUSTED_ROOT_MAX_BYTES = 512 * 1024;
 /** Mode of the kept metadata files. */
@@ -67,7 +70,7 @@ function readTrustedRoot(file: string): Buffer {
   }
   if (bytes.length > TRUSTED_ROOT_MAX_BYTES) throw new UpdateClientError('BAD_ARGUMENT', `${file} is ${bytes.length} bytes: not a root (at most ${TRUSTED_ROOT_MAX_BYTES})`);
   try {
-    const root = Metadata.fromJSON(MetadataKind.Root, JSON.parse(bytes.toString('utf8')));
+    const root = Metadata.fromJSON(MetadataKind.Root, JSON.parse(bytes.toString('utf8')) as MetadataJson);
     root.verifyDelegate('root', root);
     readLogTrust(root.signed);
   } catch (e) {
@@ -78,14 +81,14 @@ function readTrustedRoot(file: string): Buffer {
 }
 
 function readMetadata<T extends Root | Timestamp | Snapshot | Targets>(dir: string, kind: MetadataKind): Metadata<T> {
-  return Metadata.fromJSON(kind as MetadataKind.Root, JSON.parse(readFileSync(join(dir, `${kind}.json`), 'utf8'))) as unknown as Metadata<T>;
+  return Metadata.fromJSON(kind as MetadataKind.Root, JSON.parse(readFileSync(join(dir, `${kind}.json`), 'utf8')) as MetadataJson) as unknown as Metadata<T>;
 }
 
 /** What a tuf-js failure means for the user. */
 function classify(e: unknown, fetcher: RepoFetcher): UpdateClientError {
   if (fetcher.refusal) return fetcher.refusal;
   if (e instanceof UpdateClientError) return e;
-  const message = (e as Error)?.message ?? String(e);
+  const message = (e as Partial<Error> | null | undefined)?.message ?? String(e);
   if (e instanceof ExpiredMetadataError || message.includes('is expired')) return new UpdateClientError('EXPIRED', `the repository's metadata has expired (${message}): it is not being kept up to date, or someone is replaying an old copy`, { cause: e });
   if (e instanceof BadVersionError && message.includes('less than current')) return new UpdateClientError('ROLLBACK', `the repository offers older metadata than this agent already trusts (${message})`, { cause: e });
   if (fetcher.lastFailure && !(e instanceof DownloadLengthMismatchError) && !/length|hash|signature|threshold/i.test(message)) return fetcher.lastFailure;

@@ -209,7 +209,7 @@ export async function runUpdate(options: UpdateOptions): Promise<UpdateOutcome> 
       trusted.commit();
       writeFileAtomic(paths.checkpoint, log.checkpoint.note, 0o600);
     };
-    if (installed && installed.sha256 === target.sha256) {
+    if (installed?.sha256 === target.sha256) {
       keepVerified();
       return { ...base, status: 'current', previous: undefined, via: undefined, deltaFailed: undefined, downloadedBytes: 0, notified: undefined };
     }

@@ -198,7 +198,7 @@ export class TreeWatcher {
       seenFiles.add(ent.name);
       const sig: FileSig = { ino: s.ino, size: s.size, mtimeMs: s.mtimeMs, ctimeMs: s.ctimeMs };
       const old = st.files.get(ent.name);
-      if (old && old.ino === sig.ino && old.size === sig.size && old.mtimeMs === sig.mtimeMs && old.ctimeMs === sig.ctimeMs) continue;
+      if (old?.ino === sig.ino && old.size === sig.size && old.mtimeMs === sig.mtimeMs && old.ctimeMs === sig.ctimeMs) continue;
       st.files.set(ent.name, sig);
       changes++;
       const report = mode === 'recent' ? sig.ctimeMs >= this.startedAt - WATCH_START_SLACK_MS : true;

@@ -68,7 +68,7 @@ describe('vigil update refuses attacks and keeps the database', () => {
     const targetsName = `${latest(repo, 'targets')}.targets.json`;
     const targets = metadataJson(repo, targetsName);
     writeFileSync(join(repo, 'metadata', 'timestamp.json'), original);
-    targets.signed.targets['vigil-2.vigildb'].length += 1;
+    (targets.signed.targets['vigil-2.vigildb'] as { length: number }).length += 1;
     writeFileSync(join(repo, 'metadata', targetsName), JSON.stringify(targets));
     await refused(agent, repo, 'METADATA_REFUSED', sha1);
   });

@@ -41,7 +41,7 @@ async function placeLoopback(cloud: NetworkCloud, country: string): Promise<void
 async function proxy(cloud: string, tamper: () => boolean): Promise<string> {
   const server = http.createServer((req, res) => {
     void (async () => {
-      const answer = await fetch(`${cloud}${req.url}`, { headers: req.headers.authorization ? { authorization: req.headers.authorization } : {} });
+      const answer = await fetch(`${cloud}${req.url ?? ''}`, { headers: req.headers.authorization ? { authorization: req.headers.authorization } : {} });
       let body = Buffer.from(await answer.arrayBuffer());
       if (answer.status === 403 && tamper()) {
         const json = JSON.parse(body.toString('utf8'));
