@@ -5,20 +5,15 @@
  * remains, in one transaction, with an audit record `network.delete` giving the counts. Consent
  * records carry no country and are kept: they are the proof of what was agreed.
  */
+import type { NetworkEvent } from '../../protocol/index.js';
 import type { Actor } from '../accounts/index.js';
 import { appendAudit } from '../audit/index.js';
 import { forUpdate, type Queryable } from '../store/index.js';
 import { recomputeHashes } from './aggregates.js';
 
-export interface ExportedEvent {
+/** A stored event as exported: the reported fields (protocol/network-event.ts) and where and when it came in. */
+export interface ExportedEvent extends Omit<NetworkEvent, 'kind'> {
   kind: string;
-  sha256: string;
-  size: number;
-  file_type: string;
-  detection: string | null;
-  engine: string;
-  database: string;
-  seen_at: string;
   received_at: string;
   batch_id: string;
   endpoint: string;
