@@ -46,8 +46,14 @@ function rawGet(port: number, from: string, path = '/v1/health'): Promise<{ text
     socket.setEncoding('utf8');
     socket.on('data', (d: string) => (text += d));
     socket.once('connect', () => socket.write(`GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`));
-    socket.once('error', (e: NodeJS.ErrnoException) => (clearTimeout(timer), resolve({ text, error: e.code ?? e.message })));
-    socket.once('close', () => (clearTimeout(timer), resolve({ text })));
+    socket.once('error', (e: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      resolve({ text, error: e.code ?? e.message });
+    });
+    socket.once('close', () => {
+      clearTimeout(timer);
+      resolve({ text });
+    });
   });
 }
 

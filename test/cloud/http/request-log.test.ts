@@ -31,7 +31,12 @@ function requestFrom(port: number, head: string): Promise<number> {
 describe('request log', () => {
   it('logs requests, refusals and errors without any client address, port, forwarded address or host name', async () => {
     let log = '';
-    const stream = new Writable({ write: (chunk: Buffer, _e, done) => ((log += chunk.toString()), done()) });
+    const stream = new Writable({
+      write: (chunk: Buffer, _e, done) => {
+        log += chunk.toString();
+        done();
+      },
+    });
     const { store } = await openTestStore('sqlite');
     const app = await buildCloudServer({ store, config: { trustedProxies: ['127.0.0.2'] }, logger: { level: 'debug', stream } });
     apps.push(app);
