@@ -7,10 +7,18 @@ import { createTenant, createUser, getUser, type Actor } from './accounts/index.
 import { createToken } from './accounts/index.js';
 import { LOCK_BOOTSTRAP, lockTransaction, type Queryable, type Store } from './store/index.js';
 
+/**
+ * Where the first operator token goes: `'return'` puts it in the answer (tests, libraries); a
+ * function receives it inside the creating transaction, so a token that cannot be handed over is
+ * not created (the function throws, the vendor is rolled back); `'none'` creates the operator
+ * without a token (nowhere to show it: `vigil cloud token` mints one).
+ */
+export type FirstTokenDelivery = 'return' | 'none' | ((token: string) => void);
+
 export interface Bootstrap {
   created: boolean;
   vendorTenantId: string;
-  /** The operator token, present only when it was just created. */
+  /** The operator token, present only when it was just created and delivery was `'return'`. */
   operatorToken?: string;
 }
 
@@ -21,7 +29,7 @@ async function vendorOperator(store: Queryable): Promise<{ tenantId: string; use
   );
 }
 
-export async function ensureVendor(store: Store, now: Date, tokenLifetimeDays: number): Promise<Bootstrap> {
+export async function ensureVendor(store: Store, now: Date, tokenLifetimeDays: number, delivery: FirstTokenDelivery = 'return'): Promise<Bootstrap> {
   const existing = await vendorOperator(store);
   if (existing) return { created: false, vendorTenantId: existing.tenantId };
   const actor: Actor = { name: 'system', now };
@@ -32,12 +40,15 @@ export async function ensureVendor(store: Store, now: Date, tokenLifetimeDays: n
     if (raced) return { created: false, vendorTenantId: raced.tenantId };
     const tenant = await createTenant(tx, { name: 'Vendor', kind: 'vendor', country: null }, actor);
     const user = await createUser(tx, { tenantId: tenant.id, name: 'operator', role: 'operator' }, actor);
+    if (delivery === 'none') return { created: true, vendorTenantId: tenant.id };
     const { token } = await createToken(
       tx,
       { tenantId: tenant.id, role: 'operator', userId: user.id, endpointId: null, label: 'first operator token', expiresAt: expiry(now, tokenLifetimeDays) },
       actor,
     );
-    return { created: true, vendorTenantId: tenant.id, operatorToken: token };
+    if (delivery === 'return') return { created: true, vendorTenantId: tenant.id, operatorToken: token };
+    delivery(token);
+    return { created: true, vendorTenantId: tenant.id };
   });
 }
 

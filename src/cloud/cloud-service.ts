@@ -1,6 +1,6 @@
 /** Runs the cloud: opens and migrates the store, bootstraps the vendor, listens, and shuts down cleanly. */
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
-import { ensureVendor, type Bootstrap } from './bootstrap.js';
+import { ensureVendor, type Bootstrap, type FirstTokenDelivery } from './bootstrap.js';
 import { DEFAULT_CONFIG, type CloudConfig } from './config.js';
 import { loadOrCreateSigningKey } from './licensing/index.js';
 import { loadOrCreateNetworkKey } from './network/index.js';
@@ -17,6 +17,8 @@ export interface CloudServiceOptions {
   config?: Partial<CloudConfig>;
   version: string;
   logger?: FastifyServerOptions['logger'];
+  /** Where the token of a first start goes (bootstrap.ts); `'return'` (in `bootstrap`) by default. */
+  firstToken?: FirstTokenDelivery;
 }
 
 export interface RunningCloud {
@@ -36,7 +38,7 @@ export async function startCloudService(options: CloudServiceOptions): Promise<R
     app = await buildCloudServer({ store, config, version: options.version, logger: options.logger, licenseKey: loadOrCreateSigningKey(options.dataDir), networkKey: loadOrCreateNetworkKey(options.dataDir), updateKeys: new KeyVault(options.dataDir) });
     await app.listen({ host: options.host, port: options.port });
     // Only once listening: a start that fails (port taken) must not use up the one-time token.
-    const bootstrap = await ensureVendor(store, new Date(), config.tokenLifetimeDays);
+    const bootstrap = await ensureVendor(store, new Date(), config.tokenLifetimeDays, options.firstToken);
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : options.port;
     const host = options.host.includes(':') ? `[${options.host}]` : options.host;

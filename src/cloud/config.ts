@@ -1,10 +1,21 @@
 /** The cloud service's settings, with their defaults and units. */
+import { connectionsBelow, readDescriptorLimit } from './http/index.js';
+
 export interface CloudConfig {
   /** Largest request body accepted, in bytes (larger: 413). */
   bodyLimitBytes: number;
   /** Requests one token (or, unauthenticated, one address) may make per `rateLimitWindowMs`. */
   rateLimitMax: number;
   rateLimitWindowMs: number;
+  /**
+   * TCP connections open at once, from all addresses; more: 503 with `Retry-After` and closed.
+   * Default: below the process's descriptor limit (`ulimit -n`) by an eighth of it, at least 64.
+   */
+  maxConnections: number;
+  /** TCP connections open at once from one address (trusted proxies excepted); more: 503 with `Retry-After` and closed. */
+  maxConnectionsPerAddress: number;
+  /** `Retry-After` of a connection refused over a connection cap, in seconds. */
+  connectionRetryAfterSeconds: number;
   /** Addresses or CIDRs of reverse proxies whose `X-Forwarded-For` is believed; none by default. */
   trustedProxies: string[];
   /** Longest page of a list endpoint. */
@@ -37,6 +48,9 @@ export const DEFAULT_CONFIG: CloudConfig = {
   bodyLimitBytes: 1024 * 1024,
   rateLimitMax: 600,
   rateLimitWindowMs: 60_000,
+  maxConnections: connectionsBelow(readDescriptorLimit()),
+  maxConnectionsPerAddress: 64,
+  connectionRetryAfterSeconds: 5,
   trustedProxies: [],
   maxPageSize: 1000,
   tokenLifetimeDays: 90,

@@ -4,7 +4,7 @@ export { buildCloudServer, type CloudServerOptions } from './server.js';
 export { DEFAULT_CONFIG, type CloudConfig } from './config.js';
 export { openStore, SQLITE_FILE_NAME } from './store/index.js';
 export { StoreError, type Store } from './store/index.js';
-export { mintOperatorToken, ensureVendor } from './bootstrap.js';
+export { mintOperatorToken, ensureVendor, type FirstTokenDelivery } from './bootstrap.js';
 export { createRule, listRules, type StoredRule } from './policy/index.js';
 export { ActiveRules } from './policy/index.js';
 export { decide, explainDecision, type Decision, type PolicySubject } from './policy/index.js';

@@ -14,6 +14,7 @@ import { DEFAULT_CONFIG, type CloudConfig, type Clock } from './config.js';
 import { HttpError, sendError } from './http/index.js';
 import { readRouteChanges, registerRoute, type AnyRoute } from './http/index.js';
 import { systemRoutes } from './http/index.js';
+import { buildLoggerOptions, limitConnections } from './http/index.js';
 import { PolicyGate } from './policy/index.js';
 import { policyErrorAsHttp } from './policy/index.js';
 import { ActiveRules } from './policy/index.js';
@@ -46,7 +47,8 @@ export async function buildCloudServer(options: CloudServerOptions): Promise<Fas
   const services: CloudServices = { ...shared, gate: new PolicyGate(shared) };
   const network = new NetworkRuntime(services);
   const app = Fastify({
-    logger: options.logger ?? false,
+    // No client address, port, forwarded-for or host name in any log line (docs/privacy.md).
+    logger: buildLoggerOptions(options.logger),
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustedProxies.length > 0 ? config.trustedProxies : false,
     // Requests that arrive while closing are refused below, in the API's error shape.
@@ -56,6 +58,8 @@ export async function buildCloudServer(options: CloudServerOptions): Promise<Fas
       void sendError(error, request, reply, policyErrorAsHttp);
     },
   });
+  // Per-address and total connection caps, counted on sockets before any HTTP parsing.
+  limitConnections(app.server, { maxConnections: config.maxConnections, maxConnectionsPerAddress: config.maxConnectionsPerAddress, retryAfterSeconds: config.connectionRetryAfterSeconds, trustedProxies: config.trustedProxies });
   app.decorateRequest('principal', null);
   app.decorateRequest('authFailure', null);
   // Once closing, answers end their connection: a keep-alive client with a request in flight would

@@ -1,7 +1,7 @@
 // The `vigil cloud` commands as an operator uses them: start on a data folder, administer it
 // directly or through the running server, explain decisions, import locations, export the audit.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CLI, tempDir, vigil } from '../helpers/cli.js';
@@ -14,15 +14,17 @@ afterEach(() => {
   for (const d of dirs.splice(0)) d.cleanup();
 });
 
-function dataDir(): string {
+function tempDirFor(): string {
   const d = tempDir('vigil-cloud-cli-');
   dirs.push(d);
   return d.path;
 }
+const dataDir = tempDirFor;
 
 /** Starts `vigil cloud` and waits for its banner. */
 function startServer(data: string): Promise<{ url: string; token: string | undefined; output: () => string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [CLI, 'cloud', '--data', data, '--port', '0', '--log-level', 'silent'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const tokenFile = join(tempDirFor(), 'operator-token');
+  const child = spawn(process.execPath, [CLI, 'cloud', '--data', data, '--port', '0', '--log-level', 'silent', '--token-file', tokenFile], { stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(child);
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -32,7 +34,7 @@ function startServer(data: string): Promise<{ url: string; token: string | undef
       const url = /listening on (http:\/\/\S+)/.exec(out)?.[1];
       if (url && out.includes('API description')) {
         clearInterval(timer);
-        resolve({ url, token: /(vigil_tok_\S+)/.exec(out)?.[1], output: () => out, child });
+        resolve({ url, token: existsSync(tokenFile) ? readFileSync(tokenFile, 'utf8').trim() : undefined, output: () => out, child });
       }
     }, 20);
     child.on('exit', (code) => {

@@ -6,7 +6,7 @@
  * Processes and locations made here are killed and removed after each test.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readlinkSync, realpathSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -56,7 +56,7 @@ export function storeArgs(location: StoreLocation): string[] {
 
 export interface Banner {
   url: string;
-  /** The operator token, printed only by the start that created the data. */
+  /** The operator token, written (to the start's --token-file) only by the start that created the data. */
   token: string | undefined;
 }
 
@@ -81,12 +81,25 @@ export interface CloudProcess {
   kill(signal: NodeJS.Signals): void;
 }
 
-/** Starts `vigil cloud` on an ephemeral port of 127.0.0.1 with logging off. */
+/** A path for the operator token of one start (`--token-file`), in a folder removed after the test. */
+export function tokenFilePath(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-token-'));
+  cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+  return join(dir, 'operator-token');
+}
+
+/** The token a start wrote to its `--token-file`, or undefined when it wrote none. */
+export function readTokenFile(path: string): string | undefined {
+  return existsSync(path) ? readFileSync(path, 'utf8').trim() : undefined;
+}
+
+/** Starts `vigil cloud` on an ephemeral port of 127.0.0.1 with logging off; a first start's token goes to a file. */
 export function spawnCloud(location: StoreLocation, extraArgs: readonly string[] = []): CloudProcess {
   const env = { ...process.env };
   delete env['VIGIL_STORE'];
   const spawnedAt = performance.now();
-  const child = spawn(process.execPath, [CLI, 'cloud', ...storeArgs(location), '--port', '0', '--host', '127.0.0.1', '--log-level', 'silent', ...extraArgs], {
+  const tokenFile = tokenFilePath();
+  const child = spawn(process.execPath, [CLI, 'cloud', ...storeArgs(location), '--port', '0', '--host', '127.0.0.1', '--log-level', 'silent', '--token-file', tokenFile, ...extraArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env,
   });
@@ -124,11 +137,11 @@ export function spawnCloud(location: StoreLocation, extraArgs: readonly string[]
     });
 
   const ready = until<Banner>(() => {
-    // The banner ends with the API description line, after the token when there is one.
+    // The banner ends with the API description line; the token was written before it.
     if (!/^API description: /m.test(out)) return undefined;
     const url = /^Vigil cloud listening on (http:\/\/\S+)/m.exec(out)?.[1];
     if (!url) throw new Error(`unexpected banner: ${out}`);
-    return { url, token: /^\s+(vigil_tok_\S+)\s*$/m.exec(out)?.[1] };
+    return { url, token: readTokenFile(tokenFile) };
   }, 'printing its banner');
   ready.catch(() => undefined); // callers that kill early never await it
 
