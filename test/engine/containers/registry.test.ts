@@ -94,7 +94,8 @@ describe('container registry', () => {
       }
     });
 
-    it.runIf(reader.limits.includes('max-files'))('lists no more entries than its bounds allow (max-files)', async () => {
+    // Only readers that enforce max-files themselves get this case (gzip and bzip2 hold one member).
+    if (reader.limits.includes('max-files')) it('lists no more entries than its bounds allow (max-files)', async () => {
       const valid = await set!.valid();
       expect(await countEntriesListed(reader, valid, 1)).toBeLessThanOrEqual(1);
     });
